@@ -70,6 +70,13 @@ pub struct PacketMeta {
     pub fragment: Option<Fragment>,
     /// Where and why decoding stopped early; None when every layer decoded.
     pub stop: Option<(DecodeError, Layer)>,
+    /// Number of tunnels opened (IP-in-IP, GRE/ERSPAN, VXLAN, Teredo): 0 for a plain packet.
+    /// When > 0 the IP and transport fields describe the innermost packet whose IP header is
+    /// valid; `caplen` is still the whole frame and `vlan` the first two VLAN ids met on the way
+    /// in (outer first). If an encapsulation or the inner IP header is bad, the outer packet
+    /// stays described and `stop` says why the inner one could not be (so `stop` can be Some
+    /// while `l4_ok` is true).
+    pub tunnel_depth: u8,
 }
 
 /// Decode `frame` (the captured bytes) of link type `linktype` into `meta`.

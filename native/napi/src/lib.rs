@@ -1,15 +1,73 @@
-#![allow(non_camel_case_types)]
-use std::ffi::c_void;
-type napi_env = *mut c_void;
-type napi_value = *mut c_void;
-type napi_status = i32;
-extern "C" {
-    fn napi_create_uint32(env: napi_env, v: u32, out: *mut napi_value) -> napi_status;
-    fn napi_set_named_property(env: napi_env, o: napi_value, name: *const i8, v: napi_value) -> napi_status;
+//! sensor_napi: the thin N-API binding over `sensor_core`.
+//!
+//! There is no `napi` crate here (no crate registry), so the handful of `napi_*` functions are
+//! declared in `ffi.rs` and resolve against the `node` binary at load time. This crate holds all
+//! of the project's `unsafe`; each block says why it is sound. `@napi-rs/cli` drives the build.
+//!
+//! Exports: `layoutVersion()`, `capabilities()`, classes `FlowEngine` and `CaptureReader`.
+
+mod class;
+mod engine;
+mod error;
+mod ffi;
+mod js;
+mod reader;
+
+use std::ffi::c_char;
+use std::ptr::null_mut;
+
+use ffi::*;
+use js::entry;
+
+type Method = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
+
+fn method(name: &'static str, f: Method) -> napi_property_descriptor {
+    napi_property_descriptor {
+        utf8name: name.as_ptr() as *const c_char,
+        name: null_mut(),
+        method: Some(f),
+        getter: None,
+        setter: None,
+        value: null_mut(),
+        attributes: NAPI_DEFAULT_METHOD,
+        data: null_mut(),
+    }
 }
+
+unsafe extern "C" fn layout_version(env: napi_env, info: napi_callback_info) -> napi_value {
+    // SAFETY: called by N-API with this callback's env and info.
+    unsafe { entry(env, info, |ctx| ctx.number(sensor_core::batch::LAYOUT_VERSION as f64)) }
+}
+
+unsafe extern "C" fn capabilities(env: napi_env, info: napi_callback_info) -> napi_value {
+    // SAFETY: called by N-API with this callback's env and info.
+    unsafe { entry(env, info, |ctx| ctx.str("replay:pcap,replay:pcapng,flows,community_id")) }
+}
+
+/// # Safety
+/// `methods` names must be NUL-terminated; `env`/`exports` come from module registration.
+unsafe fn define_class(env: napi_env, exports: napi_value, name: &'static str, ctor: Method, methods: &[(&'static str, Method)]) -> bool {
+    let props: Vec<napi_property_descriptor> = methods.iter().map(|(n, f)| method(n, *f)).collect();
+    let mut class = null_mut();
+    // SAFETY: `name` is NUL-terminated, `props` outlives the call, `class` is a valid out-pointer.
+    let ok = unsafe { napi_define_class(env, name.as_ptr() as *const c_char, NAPI_AUTO_LENGTH, Some(ctor), null_mut(), props.len(), props.as_ptr(), &mut class) } == NAPI_OK;
+    // SAFETY: `exports` is the module object, `class` the constructor just defined.
+    ok && unsafe { napi_set_named_property(env, exports, name.as_ptr() as *const c_char, class) } == NAPI_OK
+}
+
+/// Module entry point, found by Node's `process.dlopen` for N-API modules.
+///
+/// # Safety
+/// Called once by Node with a valid env and the module's exports object.
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let mut v = std::ptr::null_mut();
-    unsafe { napi_create_uint32(env, sensor_core::answer(), &mut v); napi_set_named_property(env, exports, b"answer\0".as_ptr() as _, v); }
+    let fns = [method("layoutVersion\0", layout_version), method("capabilities\0", capabilities)];
+    // SAFETY: `fns` outlives the call; names are NUL-terminated literals.
+    unsafe { napi_define_properties(env, exports, fns.len(), fns.as_ptr()) };
+    // SAFETY: forwarded registration arguments; method tables hold NUL-terminated names.
+    unsafe {
+        define_class(env, exports, "FlowEngine\0", engine::constructor, engine::METHODS);
+        define_class(env, exports, "CaptureReader\0", reader::constructor, reader::METHODS);
+    }
     exports
 }

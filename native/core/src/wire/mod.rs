@@ -2,8 +2,54 @@
 //! that walks them into a [`crate::decode::PacketMeta`].
 //!
 //! Every view checks its length once in `new_checked`; accessors after that cannot panic.
+//! Views borrow the captured bytes (`&[u8]`), copy nothing and allocate nothing. Field offsets
+//! are the named ranges/indices of each file's `field` module.
+//!
+//! The walk itself (link type -> link shims -> IP -> transport -> tunnels) is in [`frame`].
 
 use crate::decode::PacketMeta;
+use core::ops::Range;
+
+pub mod erspan;
+pub mod ethernet;
+pub mod gre;
+pub mod icmp;
+pub mod ipv4;
+pub mod ipv6;
+pub mod loopback;
+pub mod mpls;
+pub mod ppp;
+pub mod sctp;
+pub mod sll;
+pub mod tcp;
+pub mod teredo;
+pub mod udp;
+pub mod vxlan;
+
+mod frame;
+
+/// IP protocol numbers (IPv4 protocol field, IPv6 next header).
+pub mod ip_proto {
+    pub const HOP_BY_HOP: u8 = 0;
+    pub const ICMP: u8 = 1;
+    pub const IPIP: u8 = 4;
+    pub const TCP: u8 = 6;
+    pub const UDP: u8 = 17;
+    pub const IPV6: u8 = 41;
+    pub const ROUTING: u8 = 43;
+    pub const FRAGMENT: u8 = 44;
+    pub const GRE: u8 = 47;
+    pub const ESP: u8 = 50;
+    pub const AH: u8 = 51;
+    pub const ICMPV6: u8 = 58;
+    pub const NO_NEXT_HEADER: u8 = 59;
+    pub const DESTINATION_OPTIONS: u8 = 60;
+    pub const SCTP: u8 = 132;
+    pub const MOBILITY: u8 = 135;
+}
+
+#[cfg(test)]
+mod tests;
 
 /// Why decoding stopped. Each variant is a counter reason in the engine's statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,6 +94,10 @@ impl DecodeError {
 }
 
 /// The layer decoding stopped at.
+///
+/// Everything below IP that is not a VLAN tag reports as `Link`: the link header itself, MPLS
+/// labels, PPPoE/PPP, and, for a tunnelled packet, the encapsulation headers (GRE, ERSPAN,
+/// VXLAN, Teredo) that are the inner packet's link layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Layer {
@@ -81,8 +131,55 @@ impl Layer {
     }
 }
 
-/// Walk the layers of one frame. Implemented across the per-protocol files of this module.
+/// Walk the layers of one frame. See [`frame`] for the rules; never panics, never allocates.
+#[inline]
 pub fn decode_frame(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
-    let _ = (linktype, frame, meta);
-    unimplemented!("filled in by the decoder work")
+    frame::decode_frame(linktype, frame, meta)
+}
+
+// ---- byte helpers shared by the views ------------------------------------------------------
+//
+// They take a field range and return 0 if the range does not fit, so they can never panic. In a
+// view the range is a constant inside a fixed-size header array, so the check folds away.
+
+/// First `N` bytes of `buf` as a fixed-size header, or `Truncated`.
+#[inline(always)]
+pub(crate) fn header<const N: usize>(buf: &[u8]) -> Result<&[u8; N], DecodeError> {
+    match buf.get(..N) {
+        Some(s) => <&[u8; N]>::try_from(s).map_err(|_| DecodeError::Truncated),
+        None => Err(DecodeError::Truncated),
+    }
+}
+
+#[inline(always)]
+pub(crate) fn be16(b: &[u8], r: Range<usize>) -> u16 {
+    match b.get(r) {
+        Some(&[x, y]) => u16::from_be_bytes([x, y]),
+        _ => 0,
+    }
+}
+
+#[inline(always)]
+pub(crate) fn be32(b: &[u8], r: Range<usize>) -> u32 {
+    match b.get(r) {
+        Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
+        _ => 0,
+    }
+}
+
+#[inline(always)]
+pub(crate) fn byte(b: &[u8], i: usize) -> u8 {
+    match b.get(i) {
+        Some(&x) => x,
+        None => 0,
+    }
+}
+
+/// `N` bytes at `r` as an array (zeros if the range does not fit).
+#[inline(always)]
+pub(crate) fn bytes<const N: usize>(b: &[u8], r: Range<usize>) -> [u8; N] {
+    match b.get(r) {
+        Some(s) => <[u8; N]>::try_from(s).unwrap_or([0u8; N]),
+        None => [0u8; N],
+    }
 }

@@ -1,0 +1,192 @@
+/**
+ * Replay of capture files through the worker pool.
+ *
+ * Data flow, per chunk: the native CaptureReader reads the next stretch of the file into a
+ * shared chunk and writes one index region per shard (which packet goes to which worker, by the
+ * symmetric host-pair hash); each shard's worker processes its region straight out of the
+ * shared chunk. A fixed ring of chunk slots bounds memory: a slot is refilled only after every
+ * shard has returned it, which is also what makes sharing the memory sound (see the SAFETY
+ * notes in native/napi/src/engine.rs). Every worker's clock follows the capture's packet time.
+ */
+import { CaptureFileError, ErrorCodes, SensorError } from '../errors.js';
+import { native, type NativeCaptureReader } from '../native/index.js';
+import { decodeRecords, INDEX_ENTRY_SIZE, type FlowRecord } from '../native/layout.js';
+import type { WorkerResult } from '../workers/messages.js';
+import { ShardPool } from '../workers/pool.js';
+
+export interface ReplayOptions {
+  workers: number;
+  /** `key=value` engine config (see EngineConfig::parse). */
+  engineConfig?: string;
+  /** Bytes per chunk read from the file (default 8 MiB). */
+  chunkBytes?: number;
+  /** Chunks in flight (default 4). */
+  slots?: number;
+  shardSeed?: bigint;
+  vlanTracking?: boolean;
+  onProgress?: (p: ReplayProgress) => void;
+}
+
+export interface ReplayProgress {
+  file: string;
+  fileIndex: number;
+  files: number;
+  position: number;
+  size: number;
+  packets: number;
+}
+
+export interface ReplaySummary {
+  packets: number;
+  /** Bytes of capture file read (headers included). */
+  fileBytes: number;
+  flows: number;
+  fileErrors: CaptureFileError[];
+  /** Engine counters summed over workers, plus `worker_lost`. */
+  counters: Record<string, number>;
+}
+
+interface Slot {
+  chunk: SharedArrayBuffer;
+  chunkView: Uint8Array;
+  index: SharedArrayBuffer;
+  indexView: Uint8Array;
+  counts: Uint32Array;
+}
+
+export async function replayFiles(
+  files: string[],
+  opts: ReplayOptions,
+  onFlow: (r: FlowRecord) => void | Promise<void>,
+): Promise<ReplaySummary> {
+  const shards = opts.workers;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 64) {
+    throw new RangeError(`workers must be an integer in 1..64, got ${shards}`);
+  }
+  const chunkBytes = opts.chunkBytes ?? 8 * 1024 * 1024;
+  const slotCount = opts.slots ?? 4;
+  // Room for one index entry per 64 bytes of chunk in every shard's region.
+  const regionBytes = Math.ceil(chunkBytes / 64) * INDEX_ENTRY_SIZE;
+  const slots: Slot[] = Array.from({ length: slotCount }, () => {
+    const chunk = new SharedArrayBuffer(chunkBytes);
+    const index = new SharedArrayBuffer(regionBytes * shards);
+    return { chunk, chunkView: new Uint8Array(chunk), index, indexView: new Uint8Array(index), counts: new Uint32Array(shards) };
+  });
+  const free: Slot[] = [...slots];
+  let wakeFree: (() => void) | null = null;
+
+  const pool = new ShardPool(shards, { engineConfig: opts.engineConfig ?? '' });
+  const summary: ReplaySummary = { packets: 0, fileBytes: 0, flows: 0, fileErrors: [], counters: {} };
+  const inFlight = new Set<Promise<void>>();
+  let workerLost = 0;
+  let failure: unknown = null;
+
+  // The consumer (an EVE writer) may ask us to wait: the next chunk is read only after it has room.
+  let backpressure: Promise<void> | undefined;
+  const deliver = (r: WorkerResult): void => {
+    if (r.records && r.length > 0) {
+      decodeRecords(r.records, r.length, (rec) => {
+        summary.flows += 1;
+        const wait = onFlow(rec);
+        if (wait) backpressure = wait;
+      });
+    }
+  };
+  const guard = (p: Promise<WorkerResult>): Promise<void> =>
+    p.then(deliver, (e: unknown) => {
+      // A worker died: its flows are gone. Count it and keep going (never silent).
+      workerLost += 1;
+      failure ??= e;
+    });
+
+  try {
+    let nowNs = 0n;
+    for (const [fileIndex, file] of files.entries()) {
+      let reader: NativeCaptureReader;
+      try {
+        reader = new native.CaptureReader(file, shards, opts.shardSeed ?? 0x5eedn, opts.vlanTracking ?? true);
+      } catch (e) {
+        const err = e as Error & { code?: string };
+        throw new SensorError(
+          err.code === ErrorCodes.CAPTURE_FORMAT ? ErrorCodes.CAPTURE_FORMAT : ErrorCodes.CAPTURE_OPEN,
+          err.message,
+          { cause: e },
+        );
+      }
+      const size = reader.size();
+      for (;;) {
+        let slot = free.pop();
+        while (!slot) {
+          await new Promise<void>((resolve) => {
+            wakeFree = resolve;
+          });
+          slot = free.pop();
+        }
+        if (backpressure) {
+          await backpressure;
+          backpressure = undefined;
+        }
+        const res = reader.fill(slot.chunkView, slot.indexView, slot.counts);
+        summary.packets += res.packets;
+        summary.fileBytes += res.bytes;
+        if (res.maxTsNs > nowNs) nowNs = res.maxTsNs;
+        const held = slot;
+        if (res.packets > 0) {
+          const tasks: Promise<void>[] = [];
+          for (let s = 0; s < shards; s++) {
+            const count = held.counts[s] ?? 0;
+            tasks.push(
+              guard(
+                count > 0
+                  ? pool.run(s, {
+                      op: 'process',
+                      chunk: held.chunk,
+                      chunkLength: res.bytes,
+                      index: held.index,
+                      indexOffset: s * regionBytes,
+                      count,
+                      nowNs,
+                    })
+                  : pool.run(s, { op: 'advance', nowNs }),
+              ),
+            );
+          }
+          const done = Promise.all(tasks).then(() => {
+            free.push(held);
+            inFlight.delete(done);
+            const w = wakeFree;
+            wakeFree = null;
+            w?.();
+          });
+          inFlight.add(done);
+        } else {
+          free.push(held);
+        }
+        opts.onProgress?.({ file, fileIndex, files: files.length, position: res.position, size, packets: summary.packets });
+        if (res.error !== null) {
+          summary.fileErrors.push(new CaptureFileError(file, res.errorOffset ?? res.position, res.error));
+        }
+        if (res.finished) break;
+      }
+    }
+    await Promise.all(inFlight);
+    // End of replay: every flow ends with reason "shutdown"; collect counters.
+    const finals = await Promise.all(Array.from({ length: shards }, (_, s) => pool.run(s, { op: 'finish' })));
+    for (const r of finals) {
+      deliver(r);
+      for (const [k, v] of Object.entries(r.counters ?? {})) {
+        // Per-flow cost is a property of the build, not a sum over workers.
+        summary.counters[k] = k === 'bytes_per_flow' ? v : (summary.counters[k] ?? 0) + v;
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  summary.counters.worker_lost = workerLost;
+  if (failure !== null) {
+    throw new SensorError(ErrorCodes.WORKER_LOST, `${workerLost} worker task(s) failed; their flows are lost`, {
+      cause: failure,
+    });
+  }
+  return summary;
+}

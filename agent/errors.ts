@@ -1,0 +1,52 @@
+/**
+ * The sensor's error catalogue. Every error has a stable `code` (SENSOR_ERR_<AREA>_<WHAT>) and
+ * carries what locates the problem (file, byte offset, key path, line). `exitCode` follows the
+ * CLI contract: 2 for bad usage or config, 1 for runtime failures.
+ */
+export const ErrorCodes = {
+  USAGE: 'SENSOR_ERR_USAGE',
+  CONFIG_INVALID: 'SENSOR_ERR_CONFIG_INVALID',
+  CAPTURE_OPEN: 'SENSOR_ERR_CAPTURE_OPEN',
+  CAPTURE_FORMAT: 'SENSOR_ERR_CAPTURE_FORMAT',
+  CAPTURE_CORRUPT: 'SENSOR_ERR_CAPTURE_CORRUPT',
+  NATIVE_LOAD: 'SENSOR_ERR_NATIVE_LOAD',
+  NATIVE_LAYOUT: 'SENSOR_ERR_NATIVE_LAYOUT',
+  WORKER_LOST: 'SENSOR_ERR_WORKER_LOST',
+  OUTPUT: 'SENSOR_ERR_OUTPUT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class SensorError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: 1 | 2;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; exitCode?: 1 | 2 }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SensorError';
+    this.code = code;
+    this.exitCode = options?.exitCode ?? 1;
+  }
+}
+
+export class UsageError extends SensorError {
+  constructor(message: string) {
+    super(ErrorCodes.USAGE, message, { exitCode: 2 });
+    this.name = 'UsageError';
+  }
+}
+
+/** A capture file that is damaged past some point: everything before `offset` was processed. */
+export class CaptureFileError extends SensorError {
+  readonly file: string;
+  readonly offset: number;
+  readonly reason: string;
+
+  constructor(file: string, offset: number, reason: string) {
+    super(ErrorCodes.CAPTURE_CORRUPT, `${file}: ${reason.replaceAll('_', ' ')} at byte offset ${offset}`);
+    this.name = 'CaptureFileError';
+    this.file = file;
+    this.offset = offset;
+    this.reason = reason;
+  }
+}

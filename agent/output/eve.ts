@@ -1,0 +1,121 @@
+/**
+ * EVE-style JSON events (Suricata's field names) and a buffered line writer with backpressure.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { FlowRecord } from '../native/layout.js';
+import { formatIp, formatTs, protoName } from './net-format.js';
+
+export interface CommunityIdFormat {
+  base64: boolean;
+}
+
+export function formatCommunityId(digest: Uint8Array, fmt: CommunityIdFormat): string {
+  const b = Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
+  return `1:${fmt.base64 ? b.toString('base64') : b.toString('hex')}`;
+}
+
+const TCP_FLAG_NAMES: [number, string][] = [
+  [0x01, 'fin'],
+  [0x02, 'syn'],
+  [0x04, 'rst'],
+  [0x08, 'psh'],
+  [0x10, 'ack'],
+  [0x20, 'urg'],
+  [0x40, 'ece'],
+  [0x80, 'cwr'],
+];
+
+function tcpSection(r: FlowRecord): Record<string, unknown> {
+  const all = r.tcpFlagsToServer | r.tcpFlagsToClient;
+  const hex = (f: number): string => f.toString(16).padStart(2, '0');
+  const out: Record<string, unknown> = {
+    tcp_flags: hex(all),
+    tcp_flags_ts: hex(r.tcpFlagsToServer),
+    tcp_flags_tc: hex(r.tcpFlagsToClient),
+  };
+  for (const [bit, name] of TCP_FLAG_NAMES) if (all & bit) out[name] = true;
+  return out;
+}
+
+/** An EVE `flow` event for one finished flow. */
+export function flowEvent(r: FlowRecord, cid: CommunityIdFormat): Record<string, unknown> {
+  const icmp = r.proto === 1 || r.proto === 58;
+  const ev: Record<string, unknown> = {
+    timestamp: formatTs(r.endNs),
+    flow_id: r.flowId,
+    event_type: 'flow',
+    src_ip: formatIp(r.src),
+    ...(icmp ? {} : { src_port: r.srcPort }),
+    dest_ip: formatIp(r.dst),
+    ...(icmp ? {} : { dest_port: r.dstPort }),
+    proto: protoName(r.proto),
+    ...(icmp ? { icmp_type: r.srcPort, icmp_code: r.dstPort } : {}),
+    ...(r.vlan.length ? { vlan: r.vlan } : {}),
+    app_proto: null,
+    community_id: formatCommunityId(r.communityIdDigest, cid),
+    flow: {
+      pkts_toserver: r.pktsToServer,
+      pkts_toclient: r.pktsToClient,
+      bytes_toserver: r.bytesToServer,
+      bytes_toclient: r.bytesToClient,
+      ip_bytes_toserver: r.ipBytesToServer,
+      ip_bytes_toclient: r.ipBytesToClient,
+      start: formatTs(r.startNs),
+      end: formatTs(r.endNs),
+      age: Number((r.endNs - r.startNs) / 1_000_000_000n),
+      state: r.state,
+      reason: r.reason,
+    },
+  };
+  if (r.proto === 6) ev.tcp = tcpSection(r);
+  return ev;
+}
+
+/**
+ * JSON lines to a file or stdout, buffered into large writes; `write` resolves once the stream
+ * has room again, so a slow consumer holds the producer back instead of growing the heap.
+ */
+export class LineWriter {
+  #stream: Writable;
+  #owned: boolean;
+  #buf: string[] = [];
+  #bufLen = 0;
+
+  constructor(target: string) {
+    if (target === '-') {
+      this.#stream = process.stdout;
+      this.#owned = false;
+    } else {
+      this.#stream = createWriteStream(target) as WriteStream;
+      this.#owned = true;
+    }
+  }
+
+  /** Queue one event; returns a promise only when the caller should wait (backpressure). */
+  write(event: unknown): Promise<void> | undefined {
+    const line = JSON.stringify(event);
+    this.#buf.push(line);
+    this.#bufLen += line.length + 1;
+    if (this.#bufLen >= 1 << 20) return this.flush();
+    return undefined;
+  }
+
+  flush(): Promise<void> | undefined {
+    if (this.#buf.length === 0) return undefined;
+    const text = this.#buf.join('\n') + '\n';
+    this.#buf = [];
+    this.#bufLen = 0;
+    if (this.#stream.write(text)) return undefined;
+    return new Promise((resolve) => this.#stream.once('drain', () => resolve()));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (!this.#owned) return;
+    await new Promise<void>((resolve, reject) => {
+      this.#stream.once('error', reject);
+      this.#stream.end(() => resolve());
+    });
+  }
+}
