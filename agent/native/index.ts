@@ -41,6 +41,7 @@ export interface NativeCaptureReader {
 interface Addon {
   layoutVersion(): number;
   capabilities(): string;
+  communityId(src: Uint8Array, dst: Uint8Array, proto: number, srcPort: number, dstPort: number, seed: number, base64: boolean): string;
   FlowEngine: new (config?: string) => NativeFlowEngine;
   CaptureReader: new (path: string, shards: number, shardSeed: bigint, vlanTracking: boolean) => NativeCaptureReader;
 }
@@ -88,6 +89,7 @@ const addon = load();
 export const native = {
   layoutVersion: (): number => addon.layoutVersion(),
   capabilities: (): string[] => addon.capabilities().split(','),
+  communityId: addon.communityId,
   FlowEngine: addon.FlowEngine,
   CaptureReader: addon.CaptureReader,
 };

@@ -2,7 +2,7 @@
  * TypeScript mirror of `native/core/src/batch.rs`: the byte layouts that cross the N-API
  * boundary. Keep in lockstep; `LAYOUT_VERSION` is checked against the addon at load time.
  */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 export const INDEX_ENTRY_SIZE = 24;
 export const RECORD_HEADER_SIZE = 8;
 export const KIND_FLOW = 1;
@@ -30,6 +30,9 @@ export interface FlowRecord {
   bytesToClient: number;
   ipBytesToServer: number;
   ipBytesToClient: number;
+  /** Original (wire) length sums: differ from bytes* only for snaplen-truncated packets. */
+  wireBytesToServer: number;
+  wireBytesToClient: number;
   startNs: bigint;
   endNs: bigint;
   state: FlowState;
@@ -88,5 +91,7 @@ function decodeFlow(v: DataView, b: Uint8Array, o: number): FlowRecord {
     endNs: v.getBigUint64(o + 104, true),
     flowId: u64(112),
     communityIdDigest: b.slice(o + 120, o + 140),
+    wireBytesToServer: u64(140),
+    wireBytesToClient: u64(148),
   };
 }

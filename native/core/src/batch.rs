@@ -13,7 +13,8 @@
 //!  44 tcp_flags_ts u8  45 tcp_flags_tc u8  46 app_proto u8 (0 = none yet)  47 reserved u8
 //!  48 pkts_toserver u64  56 pkts_toclient u64  64 bytes_toserver u64  72 bytes_toclient u64
 //!  80 ip_bytes_toserver u64  88 ip_bytes_toclient u64  96 start_ns u64  104 end_ns u64
-//! 112 flow_id u64  120 community_id [20]  140 reserved [20]
+//! 112 flow_id u64  120 community_id [20]  140 wire_bytes_toserver u64  148 wire_bytes_toclient u64
+//! 156 reserved [4]
 //! ```
 
 use crate::capture::PacketRef;
@@ -22,7 +23,7 @@ use crate::engine::FlowEngine;
 use crate::flow::FlowRecord;
 use crate::hash::shard_hash;
 
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 pub const INDEX_ENTRY_SIZE: usize = 24;
 pub const RECORD_HEADER_SIZE: usize = 8;
 pub const KIND_FLOW: u16 = 1;
@@ -72,7 +73,7 @@ pub fn process_batch(engine: &mut FlowEngine, chunk: &[u8], index: &[u8], count:
         };
         let start = p.offset as usize;
         match chunk.get(start..start.saturating_add(p.caplen as usize)) {
-            Some(frame) => engine.process_packet(p.ts_ns, p.linktype as u32, frame),
+            Some(frame) => engine.process_packet(p.ts_ns, p.linktype as u32, frame, p.wirelen),
             None => engine.note_bad_index_entry(),
         }
     }
@@ -128,6 +129,8 @@ pub fn encode_flow(rec: &FlowRecord, out: &mut [u8]) -> bool {
         b[48 + i * 8..56 + i * 8].copy_from_slice(&v.to_le_bytes());
     }
     b[120..140].copy_from_slice(&rec.community_id);
+    b[140..148].copy_from_slice(&rec.wire_bytes_toserver.to_le_bytes());
+    b[148..156].copy_from_slice(&rec.wire_bytes_toclient.to_le_bytes());
     true
 }
 

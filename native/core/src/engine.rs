@@ -186,7 +186,7 @@ impl FlowEngine {
     }
 
     /// Account one captured frame.
-    pub fn process_packet(&mut self, ts_ns: u64, linktype: u32, frame: &[u8]) {
+    pub fn process_packet(&mut self, ts_ns: u64, linktype: u32, frame: &[u8], wirelen: u32) {
         self.stats.packets += 1;
         self.stats.bytes += frame.len() as u64;
         if ts_ns > self.now_ns {
@@ -200,13 +200,13 @@ impl FlowEngine {
         if let Some((e, l)) = meta.stop {
             self.stats.record_stop(e, l);
         }
-        self.account(ts_ns, frame, &meta);
+        self.account(ts_ns, frame, wirelen.max(frame.len() as u32), &meta);
         if self.now_ns >= self.next_expire_ns {
             self.expire();
         }
     }
 
-    fn account(&mut self, ts_ns: u64, frame: &[u8], meta: &PacketMeta) {
+    fn account(&mut self, ts_ns: u64, frame: &[u8], wirelen: u32, meta: &PacketMeta) {
         let vlan = if self.cfg.vlan_tracking { meta.vlan } else { [0, 0] };
         let mut ports_override = None;
         if let Some(fr) = meta.fragment {
@@ -298,6 +298,7 @@ impl FlowEngine {
         f.pkts[dir] += 1;
         f.bytes[dir] += frame.len() as u64;
         f.ip_bytes[dir] += meta.ip_len as u64;
+        f.wire_bytes[dir] += wirelen as u64;
         f.seen |= 1 << dir;
         if ts_ns > f.last_ns {
             f.last_ns = ts_ns;
@@ -406,6 +407,8 @@ impl FlowEngine {
             bytes_toclient: f.bytes[TO_CLIENT],
             ip_bytes_toserver: f.ip_bytes[TO_SERVER],
             ip_bytes_toclient: f.ip_bytes[TO_CLIENT],
+            wire_bytes_toserver: f.wire_bytes[TO_SERVER],
+            wire_bytes_toclient: f.wire_bytes[TO_CLIENT],
             start_ns: f.start_ns,
             end_ns: f.last_ns,
             state: f.state,

@@ -43,6 +43,9 @@ pub struct FlowRecord {
     pub bytes_toclient: u64,
     pub ip_bytes_toserver: u64,
     pub ip_bytes_toclient: u64,
+    /// Sums of original wire lengths (pcap `len`), what nDPI counts.
+    pub wire_bytes_toserver: u64,
+    pub wire_bytes_toclient: u64,
     pub start_ns: u64,
     pub end_ns: u64,
     pub state: FlowState,

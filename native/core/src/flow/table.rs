@@ -47,6 +47,8 @@ pub struct Flow {
     pub pkts: [u64; 2],
     pub bytes: [u64; 2],
     pub ip_bytes: [u64; 2],
+    /// Original (wire) length sums; differ from `bytes` only for snaplen-truncated packets.
+    pub wire_bytes: [u64; 2],
     pub start_ns: u64,
     pub last_ns: u64,
     prev: u32,
@@ -69,6 +71,7 @@ impl Flow {
             pkts: [0; 2],
             bytes: [0; 2],
             ip_bytes: [0; 2],
+            wire_bytes: [0; 2],
             start_ns: ts_ns,
             last_ns: ts_ns,
             prev: NONE,

@@ -155,9 +155,10 @@ pub fn decode_frame(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
 fn link(linktype: u32, frame: &[u8], vl: &mut Vlans) -> Result<Net, Stop> {
     match linktype {
         linktype::ETHERNET => ethernet(frame, 0, vl),
-        linktype::RAW | linktype::RAW_ALT_12 | linktype::RAW_ALT_14 => Ok(Net::ByVersion(0)),
-        linktype::IPV4 => Ok(Net::V4(0)),
-        linktype::IPV6 => Ok(Net::V6(0)),
+        // Raw IP, whatever the link type says about the version: the version nibble decides.
+        linktype::RAW | linktype::RAW_ALT_12 | linktype::RAW_ALT_14 | linktype::IPV4 | linktype::IPV6 => {
+            Ok(Net::ByVersion(0))
+        }
         linktype::NULL | linktype::LOOP => {
             let h = LoopbackHeader::new_checked(frame).map_err(at(Layer::Link))?;
             let af = if linktype == linktype::NULL { h.family_host_order() } else { h.family_network_order() };

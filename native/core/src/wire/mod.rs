@@ -28,6 +28,11 @@ pub mod vxlan;
 
 mod frame;
 
+pub use frame::{
+    LINKTYPE_C_HDLC, LINKTYPE_PPP, MAX_IPV6_EXT_HEADERS, MAX_LINK_NESTING, MAX_MPLS_LABELS, MAX_TUNNEL_DEPTH,
+    MAX_VLAN_TAGS,
+};
+
 /// IP protocol numbers (IPv4 protocol field, IPv6 next header).
 pub mod ip_proto {
     pub const HOP_BY_HOP: u8 = 0;
