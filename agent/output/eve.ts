@@ -41,16 +41,19 @@ function tcpSection(r: FlowRecord): Record<string, unknown> {
 /** An EVE `flow` event for one finished flow. */
 export function flowEvent(r: FlowRecord, cid: CommunityIdFormat): Record<string, unknown> {
   const icmp = r.proto === 1 || r.proto === 58;
+  const esp = r.proto === 50;
+  const ports = !icmp && !esp;
   const ev: Record<string, unknown> = {
     timestamp: formatTs(r.endNs),
     flow_id: r.flowId,
     event_type: 'flow',
     src_ip: formatIp(r.src),
-    ...(icmp ? {} : { src_port: r.srcPort }),
+    ...(ports ? { src_port: r.srcPort } : {}),
     dest_ip: formatIp(r.dst),
-    ...(icmp ? {} : { dest_port: r.dstPort }),
+    ...(ports ? { dest_port: r.dstPort } : {}),
     proto: protoName(r.proto),
     ...(icmp ? { icmp_type: r.srcPort, icmp_code: r.dstPort } : {}),
+    ...(esp ? { spi: r.srcPort * 65536 + r.dstPort } : {}),
     ...(r.vlan.length ? { vlan: r.vlan } : {}),
     app_proto: null,
     community_id: formatCommunityId(r.communityIdDigest, cid),

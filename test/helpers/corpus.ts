@@ -69,6 +69,8 @@ export type EveFlow = ReturnType<typeof flowEvent> & {
   proto: string;
   community_id: string;
   flow: Record<string, number | string>;
+  /** Test-only: wire-length byte sums [to server, to client] (nDPI's byte convention). */
+  _wire: [number, number];
 };
 
 export interface ReplayResult {
@@ -87,7 +89,9 @@ export async function replayToEve(
   const engineConfig = [`community_id_seed=${opts.communityIdSeed ?? 0}`, opts.engineConfig ?? ''].join('\n');
   const summary = await replayFiles(files, { workers: opts.workers ?? 1, engineConfig }, (rec) => {
     records.push(rec);
-    flows.push(flowEvent(rec, { base64: opts.base64 ?? true }) as EveFlow);
+    const ev = flowEvent(rec, { base64: opts.base64 ?? true }) as EveFlow;
+    ev._wire = [rec.wireBytesToServer, rec.wireBytesToClient];
+    flows.push(ev);
   });
   return { flows, records, summary };
 }

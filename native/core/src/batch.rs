@@ -18,7 +18,7 @@
 //! ```
 
 use crate::capture::PacketRef;
-use crate::decode::{decode, PacketMeta};
+use crate::decode::{decode_outer, PacketMeta};
 use crate::engine::FlowEngine;
 use crate::flow::FlowRecord;
 use crate::hash::shard_hash;
@@ -84,7 +84,8 @@ pub fn shard_of(meta: &mut PacketMeta, linktype: u32, frame: &[u8], seed: u64, s
     if shards <= 1 {
         return 0;
     }
-    decode(linktype, frame, meta);
+    // The outermost packet decides, so every packet of a tunnel's outer flow meets in one worker.
+    decode_outer(linktype, frame, meta);
     let vlan = if vlan_tracking { meta.vlan } else { [0, 0] };
     // Packets without IP (ARP, garbage) all go to shard 0 to be counted there.
     if meta.ip_version == 0 {

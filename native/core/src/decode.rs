@@ -77,10 +77,21 @@ pub struct PacketMeta {
     /// stays described and `stop` says why the inner one could not be (so `stop` can be Some
     /// while `l4_ok` is true).
     pub tunnel_depth: u8,
+    /// When `tunnel_depth > 0`: where the innermost tunnel's payload (the encapsulated packet,
+    /// from its link or IP header) starts and ends in the frame. Suricata counts a tunnelled
+    /// packet to the inner flow with this length.
+    pub inner_off: u32,
+    pub inner_end: u32,
 }
 
 /// Decode `frame` (the captured bytes) of link type `linktype` into `meta`.
 /// `meta` is overwritten entirely. Never panics.
 pub fn decode(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
     wire::decode_frame(linktype, frame, meta)
+}
+
+/// Decode only the outermost packet: tunnels are not opened (the tunnel packet itself, e.g. the
+/// UDP/4789 or GRE packet, is described). Used to count a tunnelled packet to its outer flow.
+pub fn decode_outer(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
+    wire::decode_frame_limited(linktype, frame, meta, 0)
 }

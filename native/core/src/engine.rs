@@ -7,9 +7,9 @@
 use std::collections::VecDeque;
 
 use crate::community_id::{community_id_v1, CommunityIdInput};
-use crate::decode::{decode, PacketMeta};
+use crate::decode::{decode, decode_outer, PacketMeta};
 use crate::flow::frag::FragTracker;
-use crate::flow::key::{key_for, KeyOutcome, Untracked, PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP};
+use crate::flow::key::{key_for, KeyOutcome, Untracked, PROTO_ESP, PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP};
 use crate::flow::{EndReason, Flow, FlowRecord, FlowState, FlowTable, Timeouts, BYTES_PER_FLOW, TO_CLIENT, TO_SERVER};
 use crate::hash::mix64;
 use crate::stats::Stats;
@@ -35,6 +35,8 @@ pub struct EngineConfig {
     pub vlan_tracking: bool,
     /// In emergency mode, only a TCP SYN may create a TCP flow.
     pub emergency_syn_only: bool,
+    /// Keep flows of different tunnel depths apart (Suricata `decoder.recursion-level.use-for-tracking`).
+    pub recursion_tracking: bool,
 }
 
 impl Default for EngineConfig {
@@ -47,6 +49,7 @@ impl Default for EngineConfig {
             emergency_recovery_pct: 30,
             vlan_tracking: true,
             emergency_syn_only: false,
+            recursion_tracking: true,
         }
     }
 }
@@ -82,6 +85,7 @@ impl EngineConfig {
                 "emergency_recovery_pct" => c.emergency_recovery_pct = num()?.min(100) as u8,
                 "vlan_tracking" => c.vlan_tracking = boolean()?,
                 "emergency_syn_only" => c.emergency_syn_only = boolean()?,
+                "recursion_tracking" => c.recursion_tracking = boolean()?,
                 _ => {
                     let parts: Vec<&str> = k.split('.').collect();
                     let emergency = match parts.first() {
@@ -200,13 +204,25 @@ impl FlowEngine {
         if let Some((e, l)) = meta.stop {
             self.stats.record_stop(e, l);
         }
-        self.account(ts_ns, frame, wirelen.max(frame.len() as u32), &meta);
+        let wirelen = wirelen.max(frame.len() as u32);
+        if meta.tunnel_depth > 0 {
+            // Suricata counts a tunnelled packet twice: to the inner flow (keyed by its recursion
+            // level) with the encapsulated packet's length, and to the outer tunnel flow whole.
+            let inner_len = meta.inner_end.saturating_sub(meta.inner_off);
+            self.account(ts_ns, frame, inner_len, inner_len, &meta);
+            let mut outer = PacketMeta::default();
+            decode_outer(linktype, frame, &mut outer);
+            self.account(ts_ns, frame, frame.len() as u32, wirelen, &outer);
+        } else {
+            self.account(ts_ns, frame, frame.len() as u32, wirelen, &meta);
+        }
         if self.now_ns >= self.next_expire_ns {
             self.expire();
         }
     }
 
-    fn account(&mut self, ts_ns: u64, frame: &[u8], wirelen: u32, meta: &PacketMeta) {
+    /// Count one packet (as described by `meta`) of `bytes` captured bytes to its flow.
+    fn account(&mut self, ts_ns: u64, frame: &[u8], bytes: u32, wirelen: u32, meta: &PacketMeta) {
         let vlan = if self.cfg.vlan_tracking { meta.vlan } else { [0, 0] };
         let mut ports_override = None;
         if let Some(fr) = meta.fragment {
@@ -216,7 +232,7 @@ impl FlowEngine {
                 ports_override = self.frags.lookup(meta.src, meta.dst, meta.proto, fr.id);
             }
         }
-        let (key, src_is_lo, attach_only) = match key_for(frame, meta, ports_override, vlan) {
+        let (mut key, src_is_lo, attach_only) = match key_for(frame, meta, ports_override, vlan) {
             KeyOutcome::Untracked(r) => {
                 self.stats.untracked[r as usize] += 1;
                 return;
@@ -224,6 +240,9 @@ impl FlowEngine {
             KeyOutcome::Track(k, lo) => (k, lo, false),
             KeyOutcome::AttachOnly(k) => (k, false, true),
         };
+        if self.cfg.recursion_tracking {
+            key.recursion = meta.tunnel_depth;
+        }
         let hash = key.hash(self.cfg.hash_seed);
         let is_tcp = key.proto == PROTO_TCP && meta.l4_ok && !attach_only;
         let flags = if is_tcp { meta.tcp_flags } else { 0 };
@@ -264,7 +283,11 @@ impl FlowEngine {
                     flow.rec_sport = meta.dst_port;
                     flow.rec_dport = meta.src_port;
                 }
-                if !meta.l4_ok && !icmp {
+                if key.proto == PROTO_ESP {
+                    // The record's "ports" carry the SPI (EVE prints it as `spi`).
+                    flow.rec_sport = key.lo_port;
+                    flow.rec_dport = key.hi_port;
+                } else if !meta.l4_ok && !icmp {
                     // Later fragment without its first: ports came from the fragment tracker or are unknown.
                     let p = ports_override.unwrap_or((0, 0));
                     flow.rec_sport = p.0;
@@ -296,7 +319,7 @@ impl FlowEngine {
             _ => TO_SERVER,
         };
         f.pkts[dir] += 1;
-        f.bytes[dir] += frame.len() as u64;
+        f.bytes[dir] += bytes as u64;
         f.ip_bytes[dir] += meta.ip_len as u64;
         f.wire_bytes[dir] += wirelen as u64;
         f.seen |= 1 << dir;

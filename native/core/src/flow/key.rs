@@ -17,6 +17,7 @@ pub const PROTO_TCP: u8 = 6;
 pub const PROTO_UDP: u8 = 17;
 pub const PROTO_ICMPV6: u8 = 58;
 pub const PROTO_SCTP: u8 = 132;
+pub const PROTO_ESP: u8 = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FlowKey {
@@ -27,6 +28,8 @@ pub struct FlowKey {
     pub proto: u8,
     pub ip_version: u8,
     pub vlan: [u16; 2],
+    /// Tunnel depth of the packet (Suricata's recursion level, part of the key by default).
+    pub recursion: u8,
 }
 
 impl FlowKey {
@@ -34,9 +37,9 @@ impl FlowKey {
     /// source is the key's `lo` endpoint.
     pub fn new(ip_version: u8, proto: u8, src: [u8; 16], sport: u16, dst: [u8; 16], dport: u16, vlan: [u16; 2]) -> (FlowKey, bool) {
         if (src, sport) <= (dst, dport) {
-            (FlowKey { lo_addr: src, hi_addr: dst, lo_port: sport, hi_port: dport, proto, ip_version, vlan }, true)
+            (FlowKey { lo_addr: src, hi_addr: dst, lo_port: sport, hi_port: dport, proto, ip_version, vlan, recursion: 0 }, true)
         } else {
-            (FlowKey { lo_addr: dst, hi_addr: src, lo_port: dport, hi_port: sport, proto, ip_version, vlan }, false)
+            (FlowKey { lo_addr: dst, hi_addr: src, lo_port: dport, hi_port: sport, proto, ip_version, vlan, recursion: 0 }, false)
         }
     }
 
@@ -48,7 +51,8 @@ impl FlowKey {
         let tail = (self.lo_port as u64)
             | ((self.hi_port as u64) << 16)
             | ((self.proto as u64) << 32)
-            | ((self.ip_version as u64) << 40);
+            | ((self.ip_version as u64) << 40)
+            | ((self.recursion as u64) << 48);
         let vl = (self.vlan[0] as u64) | ((self.vlan[1] as u64) << 16);
         hash_words(seed, &[a0, a1, b0, b1, tail, vl])
     }
@@ -244,6 +248,23 @@ pub fn key_for(frame: &[u8], meta: &PacketMeta, ports_override: Option<(u16, u16
                 let (k, lo) = FlowKey::new(v, meta.proto, meta.src, sp, meta.dst, dp, vlan);
                 KeyOutcome::Track(k, lo)
             }
+        }
+        PROTO_ESP => {
+            // Suricata keys ESP by SPI and direction: each direction is its own flow.
+            let spi = frame
+                .get(meta.payload_off as usize..meta.payload_off as usize + 4)
+                .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+            let k = FlowKey {
+                lo_addr: meta.src,
+                hi_addr: meta.dst,
+                lo_port: (spi >> 16) as u16,
+                hi_port: spi as u16,
+                proto: PROTO_ESP,
+                ip_version: v,
+                vlan,
+                recursion: 0,
+            };
+            KeyOutcome::Track(k, true)
         }
         p => {
                 let (k, lo) = FlowKey::new(v, p, meta.src, 0, meta.dst, 0, vlan);

@@ -79,9 +79,21 @@ enum Inner {
     Ppp(usize),
 }
 
+impl Inner {
+    /// Offset of the encapsulated packet's first byte.
+    fn start(&self) -> usize {
+        match *self {
+            Inner::Net(Net::V4(o)) | Inner::Net(Net::V6(o)) | Inner::Net(Net::ByVersion(o)) => o,
+            Inner::Ether(o, _) | Inner::EtherType(_, o) | Inner::Ppp(o) => o,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Tunnel {
     inner: Inner,
+    /// Where Suricata's tunnel pseudo-packet starts (for ERSPAN: before the ERSPAN header).
+    start: usize,
     /// End of the encapsulating payload: the inner packet never reads past it.
     end: usize,
 }
@@ -105,6 +117,12 @@ impl Vlans {
 
 /// See the module documentation and [`crate::decode`].
 pub fn decode_frame(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
+    decode_frame_limited(linktype, frame, meta, MAX_TUNNEL_DEPTH)
+}
+
+/// As [`decode_frame`], opening at most `max_depth` tunnels; past `max_depth` (below the hard
+/// limit) the tunnel packet is described as it is, without a stop reason.
+pub fn decode_frame_limited(linktype: u32, frame: &[u8], meta: &mut PacketMeta, max_depth: u8) {
     *meta = PacketMeta::default();
     // Offsets are reported as u32: never look past 4 GiB (no real frame is that long).
     let frame = frame.get(..u32::MAX as usize).unwrap_or(frame);
@@ -123,6 +141,9 @@ pub fn decode_frame(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
 
     let mut depth = 0u8;
     while let Some(t) = next {
+        if depth >= max_depth && max_depth < MAX_TUNNEL_DEPTH {
+            return;
+        }
         if depth >= MAX_TUNNEL_DEPTH {
             meta.stop = Some((DecodeError::TooDeep, Layer::Link));
             return;
@@ -137,6 +158,8 @@ pub fn decode_frame(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
             // The inner IP header is valid: it is now the packet described.
             inner.vlan = ivl.ids;
             inner.tunnel_depth = depth;
+            inner.inner_off = t.start as u32;
+            inner.inner_end = t.end.min(frame.len()) as u32;
             *meta = inner;
             vl = ivl;
         }
@@ -441,13 +464,13 @@ fn tunnel(frame: &[u8], proto: u8, start: usize, end: usize, meta: &PacketMeta) 
         ip_proto::IPIP => Inner::Net(Net::V4(start)),
         ip_proto::IPV6 => Inner::Net(Net::V6(start)),
         ip_proto::GRE => match gre(frame, start, end)? {
-            Some(i) => i,
+            Some((i, payload)) => return Ok(Some(Tunnel { inner: i, start: payload, end })),
             None => return Ok(None),
         },
         ip_proto::UDP => return Ok(udp_tunnel(frame, start, meta)),
         _ => return Ok(None),
     };
-    Ok(Some(Tunnel { inner, end }))
+    Ok(Some(Tunnel { inner, start: inner.start(), end }))
 }
 
 /// Teredo (either port 3544) or VXLAN (either port 4789), recognised as Suricata does.
@@ -456,34 +479,58 @@ fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta) -> Option<Tunnel> {
     let (sp, dp) = (meta.src_port, meta.dst_port);
     let teredo = sp == teredo::PORT || dp == teredo::PORT;
     let vxlan = sp == vxlan::PORT || dp == vxlan::PORT;
-    if !teredo && !vxlan {
+    let geneve = dp == GENEVE_PORT;
+    if !teredo && !vxlan && !geneve {
         return None;
     }
     let off = meta.payload_off as usize;
     let end = off + meta.payload_len as usize;
     let payload = frame.get(off..end)?;
+    if geneve {
+        return geneve_inner(payload).map(|o| Tunnel { inner: Inner::Ether(off + o, 0), start: off + o, end });
+    }
     if teredo {
         let stated = match UdpHeader::new_checked(tail(frame, start)) {
             Ok(u) => (u.len() as usize).saturating_sub(UdpHeader::HEADER_LEN),
             Err(_) => 0,
         };
         if let Some(o) = teredo::ipv6_offset(payload, stated) {
-            return Some(Tunnel { inner: Inner::Net(Net::V6(off + o)), end });
+            return Some(Tunnel { inner: Inner::Net(Net::V6(off + o)), start: off + o, end });
         }
     }
     if vxlan && payload.len() >= VxlanHeader::HEADER_LEN + EthernetFrame::HEADER_LEN {
         if let Ok(v) = VxlanHeader::new_checked(payload) {
             if v.looks_valid() {
-                return Some(Tunnel { inner: Inner::Ether(off + VxlanHeader::HEADER_LEN, 0), end });
+                let o = off + VxlanHeader::HEADER_LEN;
+                return Some(Tunnel { inner: Inner::Ether(o, 0), start: o, end });
             }
         }
     }
     None
 }
 
-/// Open a GRE header in `frame[start..end]`. `Ok(None)`: a GRE variant or payload Suricata does
-/// not follow either (the GRE packet itself stays the flow).
-fn gre(frame: &[u8], start: usize, end: usize) -> Result<Option<Inner>, Stop> {
+/// GENEVE (RFC 8926) on its IANA port, as Suricata decodes it by default.
+const GENEVE_PORT: u16 = 6081;
+const GENEVE_PROTO_ETHERNET: u16 = 0x6558;
+
+/// Offset of the Ethernet frame inside a GENEVE payload: version 0, protocol type Ethernet;
+/// the 8-byte base header plus `opt_len` 4-byte words of options.
+fn geneve_inner(payload: &[u8]) -> Option<usize> {
+    let h = payload.get(..8)?;
+    if h[0] >> 6 != 0 || u16::from_be_bytes([h[2], h[3]]) != GENEVE_PROTO_ETHERNET {
+        return None;
+    }
+    let len = 8 + ((h[0] & 0x3f) as usize) * 4;
+    if payload.len() < len + EthernetFrame::HEADER_LEN {
+        return None;
+    }
+    Some(len)
+}
+
+/// Open a GRE header in `frame[start..end]`: what it carries and where its payload starts.
+/// `Ok(None)`: a GRE variant or payload Suricata does not follow either (the GRE packet itself
+/// stays the flow).
+fn gre(frame: &[u8], start: usize, end: usize) -> Result<Option<(Inner, usize)>, Stop> {
     let buf = frame.get(start..end).unwrap_or(&[]);
     let g = GreHeader::new_checked(buf).map_err(at(Layer::Link))?;
     if !g.is_supported() {
@@ -523,7 +570,7 @@ fn gre(frame: &[u8], start: usize, end: usize) -> Result<Option<Inner>, Stop> {
         | ethertype::MPLS_MULTICAST => Inner::EtherType(g.protocol(), off),
         _ => return Ok(None),
     };
-    Ok(Some(inner))
+    Ok(Some((inner, off)))
 }
 
 /// Resolve what a tunnel carries to its IP header.

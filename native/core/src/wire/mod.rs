@@ -142,6 +142,12 @@ pub fn decode_frame(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
     frame::decode_frame(linktype, frame, meta)
 }
 
+/// As [`decode_frame`], opening at most `max_depth` tunnels (0: describe the outer packet).
+#[inline]
+pub fn decode_frame_limited(linktype: u32, frame: &[u8], meta: &mut PacketMeta, max_depth: u8) {
+    frame::decode_frame_limited(linktype, frame, meta, max_depth)
+}
+
 // ---- byte helpers shared by the views ------------------------------------------------------
 //
 // They take a field range and return 0 if the range does not fit, so they can never panic. In a

@@ -15,6 +15,8 @@ mod field {
     pub const FLAGS: usize = 0;
     pub const VNI: Range<usize> = 4..7;
     pub const RESERVED2: usize = 7;
+    /// Second flags byte and the 16-bit group policy field, reserved in standard VXLAN.
+    pub const RESERVED1: Range<usize> = 1..4;
 }
 
 /// The 8-byte VXLAN header.
@@ -47,7 +49,9 @@ impl<'a> VxlanHeader<'a> {
     /// Suricata's test for a real VXLAN header: I flag set, last reserved byte zero.
     #[inline]
     pub fn looks_valid(&self) -> bool {
-        self.flags() & FLAG_I != 0 && byte(self.hdr, field::RESERVED2) == 0
+        // Suricata's default "strict" reserved-bits check: only the I flag set, every reserved
+        // bit zero (decoder.vxlan.reserved-bits-check: strict).
+        self.flags() == FLAG_I && self.hdr[field::RESERVED1].iter().all(|&b| b == 0) && byte(self.hdr, field::RESERVED2) == 0
     }
 }
 
