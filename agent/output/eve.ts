@@ -42,7 +42,8 @@ function tcpSection(r: FlowRecord): Record<string, unknown> {
 export function flowEvent(r: FlowRecord, cid: CommunityIdFormat): Record<string, unknown> {
   const icmp = r.proto === 1 || r.proto === 58;
   const esp = r.proto === 50;
-  const ports = !icmp && !esp;
+  // Suricata prints ports only for protocols that have them.
+  const ports = r.proto === 6 || r.proto === 17 || r.proto === 132;
   const ev: Record<string, unknown> = {
     timestamp: formatTs(r.endNs),
     flow_id: r.flowId,

@@ -9,9 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { HAVE_CORPUS } from '../helpers/corpus.js';
 import {
   evaluateCommunityIdSpec,
-  evaluateNdpi,
   evaluateSuricata,
-  evaluateZeek,
+  evaluateByTuple,
   engineConfigFor,
   loadChecks,
   loadFacts,
@@ -77,13 +76,13 @@ describe.skipIf(!HAVE_CORPUS)('corpus parity', () => {
   it('zeek conn.log: orig/resp pkts and ip_bytes >= 97 %', async () => {
     const facts = loadFacts('zeek/expectations.jsonl').filter((f) => f.field in ZEEK_FIELDS);
     await preload([...new Set(facts.map((f) => f.pcap as string))].map((p) => [p, 0]));
-    report('zeek', await evaluateZeek(facts), 97);
+    report('zeek', await evaluateByTuple(facts, ZEEK_FIELDS), 97);
   });
 
   it('nDPI: per-flow packets and wire bytes >= 95 %', async () => {
     const facts = loadFacts('ndpi/expectations.jsonl').filter((f) => f.field in NDPI_FIELDS);
     await preload([...new Set(facts.map((f) => f.pcap as string))].map((p) => [p, 0]));
-    report('ndpi', await evaluateNdpi(facts), 95);
+    report('ndpi', await evaluateByTuple(facts, NDPI_FIELDS), 95);
     if (process.env.EXFIL_PARITY_WRITE) writeFileSync('/tmp/parity-all.json', JSON.stringify(allMismatches, null, 1));
   });
 });

@@ -20,6 +20,8 @@ export interface Fact {
   params?: { seed: number; base64: boolean };
   flow_index?: number;
   uid?: string;
+  /** Zeek: the btest the row comes from (one pcap can feed several tests). */
+  test?: string;
 }
 
 export interface Outcome {
@@ -45,7 +47,7 @@ function flowProto(f: EveFlow): number {
 export function factKey(f: Fact): string {
   const s = f.selector;
   const tuple = ['src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto'].map((k) => (s[k] === undefined ? '*' : String(s[k])));
-  return [f.source, f.pcap ?? '-', f.check_id ?? f.uid ?? f.flow_index ?? '', f.field, tuple.join(' ')].join(' | ');
+  return [f.source, f.pcap ?? '-', f.check_id ?? (f.test ? `${f.test}/${f.uid}` : undefined) ?? f.flow_index ?? '', f.field, tuple.join(' ')].join(' | ');
 }
 
 /** Does our flow match the fact's tuple? `oriented` requires src = our client; else either way. */
@@ -53,8 +55,8 @@ function tupleMatch(f: EveFlow, sel: Record<string, unknown>, oriented: boolean)
   const want = {
     src: sel.src_ip === undefined ? undefined : canonicalIp(String(sel.src_ip)),
     dst: sel.dest_ip === undefined ? undefined : canonicalIp(String(sel.dest_ip)),
-    sp: sel.src_port as number | undefined,
-    dp: sel.dest_port as number | undefined,
+    sp: (sel.src_port ?? undefined) as number | undefined,
+    dp: (sel.dest_port ?? undefined) as number | undefined,
     proto: sel.proto === undefined ? undefined : protoOf(sel.proto),
   };
   if (want.proto !== undefined && want.proto !== flowProto(f)) return null;
@@ -162,57 +164,99 @@ export async function evaluateSuricata(facts: Fact[], checks: Map<string, Check>
   return out;
 }
 
-export const ZEEK_FIELDS: Record<string, [string, string]> = {
-  'conn.orig_pkts': ['pkts_toserver', 'pkts_toclient'],
-  'conn.resp_pkts': ['pkts_toclient', 'pkts_toserver'],
-  'conn.orig_ip_bytes': ['ip_bytes_toserver', 'ip_bytes_toclient'],
-  'conn.resp_ip_bytes': ['ip_bytes_toclient', 'ip_bytes_toserver'],
-};
-
 /**
- * Zeek's originator can differ from our client (its flip heuristics); the counters are about
- * the same endpoint either way, so a reversed match compares the other direction's counter.
+ * Zeek and nDPI facts: per-direction packet and byte counters of a connection.
+ *
+ * Both tools cut connections differently from Suricata (Zeek starts a new connection after a
+ * close and on its own timeouts, nDPI splits on idle and merges reused UDP tuples), and both
+ * READMEs say to compare by (pcap, tuple). So the unit compared is the tuple: the sum over all
+ * of that tool's rows for the tuple, per endpoint, against the sum over our flows for it. With
+ * one row and one flow, this is the plain per-flow comparison. Each fact passes when the total
+ * for its endpoint and metric agrees.
  */
-export async function evaluateZeek(facts: Fact[]): Promise<Outcome[]> {
-  const out: Outcome[] = [];
-  for (const fact of facts) {
-    const flows = await flowsOf(fact.pcap as string);
-    const [same, rev] = ZEEK_FIELDS[fact.field] ?? ['', ''];
-    const got: unknown[] = [];
-    for (const f of flows) {
-      const m = tupleMatch(f, fact.selector, false);
-      if (m) got.push(f.flow[m === 'same' ? same : rev]);
-    }
-    out.push({ fact, ok: got.includes(fact.expected), got, key: factKey(fact) });
-  }
-  return out;
+interface Metric {
+  /** Which endpoint of the fact's row sent what is counted: the row's src ('orig') or dest. */
+  side: 'orig' | 'resp';
+  /** Our per-direction counters: [to server, to client]. */
+  ours: (f: EveFlow) => [number, number];
+  name: string;
 }
 
-export const NDPI_FIELDS: Record<string, [string, string]> = {
-  'ndpi.pkts_c2s': ['pkts_toserver', 'pkts_toclient'],
-  'ndpi.pkts_s2c': ['pkts_toclient', 'pkts_toserver'],
-  'ndpi.bytes_c2s': ['wire_bytes_toserver', 'wire_bytes_toclient'],
-  'ndpi.bytes_s2c': ['wire_bytes_toclient', 'wire_bytes_toserver'],
+export const ZEEK_FIELDS: Record<string, Metric> = {
+  'conn.orig_pkts': { side: 'orig', name: 'pkts', ours: (f) => [Number(f.flow.pkts_toserver), Number(f.flow.pkts_toclient)] },
+  'conn.resp_pkts': { side: 'resp', name: 'pkts', ours: (f) => [Number(f.flow.pkts_toserver), Number(f.flow.pkts_toclient)] },
+  'conn.orig_ip_bytes': { side: 'orig', name: 'ip_bytes', ours: (f) => [Number(f.flow.ip_bytes_toserver), Number(f.flow.ip_bytes_toclient)] },
+  'conn.resp_ip_bytes': { side: 'resp', name: 'ip_bytes', ours: (f) => [Number(f.flow.ip_bytes_toserver), Number(f.flow.ip_bytes_toclient)] },
 };
 
-/** nDPI: left side = first packet's sender; bytes are wire lengths (pcap `len`). */
-export async function evaluateNdpi(facts: Fact[]): Promise<Outcome[]> {
+export const NDPI_FIELDS: Record<string, Metric> = {
+  'ndpi.pkts_c2s': { side: 'orig', name: 'pkts', ours: (f) => [Number(f.flow.pkts_toserver), Number(f.flow.pkts_toclient)] },
+  'ndpi.pkts_s2c': { side: 'resp', name: 'pkts', ours: (f) => [Number(f.flow.pkts_toserver), Number(f.flow.pkts_toclient)] },
+  // nDPI adds pcap_pkthdr.len, the original wire length.
+  'ndpi.bytes_c2s': { side: 'orig', name: 'wire_bytes', ours: (f) => f._wire },
+  'ndpi.bytes_s2c': { side: 'resp', name: 'wire_bytes', ours: (f) => f._wire },
+};
+
+function endpoint(ip: unknown, port: unknown): string {
+  return `${canonicalIp(String(ip))}|${port === undefined ? '' : String(port)}`;
+}
+
+function flowEndpoints(f: EveFlow): [string, string] {
+  const icmp = f.proto === 'ICMP' || f.proto === 'IPv6-ICMP';
+  return [endpoint(f.src_ip, icmp ? undefined : f.src_port), endpoint(f.dest_ip, icmp ? undefined : f.dest_port)];
+}
+
+export async function evaluateByTuple(facts: Fact[], metrics: Record<string, Metric>): Promise<Outcome[]> {
+  // Rows of the other tool: (pcap, tuple) -> row id -> field -> value.
+  const rows = new Map<string, Map<string, Map<string, number>>>();
+  const rowSel = new Map<string, Fact>();
+  const tupleOf = (f: Fact): string => {
+    const s = f.selector;
+    const icmp = ['icmp', 'ipv6-icmp', 'icmpv6'].includes(String(s.proto).toLowerCase());
+    const a = endpoint(s.src_ip, icmp ? undefined : s.src_port);
+    const b = endpoint(s.dest_ip, icmp ? undefined : s.dest_port);
+    // Rows are compared within one run of the other tool (one Zeek btest).
+    return [f.pcap, f.test ?? '', protoOf(s.proto), ...[a, b].sort()].join(' ');
+  };
+  for (const f of facts) {
+    const t = tupleOf(f);
+    const rid = String(f.uid ?? f.flow_index ?? '');
+    const byRow = rows.get(t) ?? new Map<string, Map<string, number>>();
+    rows.set(t, byRow);
+    const r = byRow.get(rid) ?? new Map<string, number>();
+    byRow.set(rid, r);
+    r.set(f.field, Number(f.expected));
+    rowSel.set(`${t}#${rid}`, f);
+  }
   const out: Outcome[] = [];
   for (const fact of facts) {
-    const flows = await flowsOf(fact.pcap as string);
-    const [same, rev] = NDPI_FIELDS[fact.field] ?? ['', ''];
-    const got: unknown[] = [];
-    for (const f of flows) {
-      const m = tupleMatch(f, fact.selector, false);
-      if (!m) continue;
-      const key = m === 'same' ? same : rev;
-      if (key.startsWith('wire_')) {
-        got.push(key === 'wire_bytes_toserver' ? f._wire[0] : f._wire[1]);
-      } else {
-        got.push(f.flow[key]);
-      }
+    const t = tupleOf(fact);
+    const metric = metrics[fact.field];
+    if (!metric) continue;
+    const s = fact.selector;
+    const icmp = ['icmp', 'ipv6-icmp', 'icmpv6'].includes(String(s.proto).toLowerCase());
+    const sender = metric.side === 'orig' ? endpoint(s.src_ip, icmp ? undefined : s.src_port) : endpoint(s.dest_ip, icmp ? undefined : s.dest_port);
+    // Their total: every row of this tuple, the metric as sent by `sender`.
+    let theirs = 0;
+    for (const [rid, r] of rows.get(t) ?? []) {
+      const sel = rowSel.get(`${t}#${rid}`)?.selector ?? {};
+      const rowOrig = endpoint(sel.src_ip, icmp ? undefined : sel.src_port);
+      const origField = Object.keys(metrics).find((k) => metrics[k]?.name === metric.name && metrics[k]?.side === 'orig') ?? '';
+      const respField = Object.keys(metrics).find((k) => metrics[k]?.name === metric.name && metrics[k]?.side === 'resp') ?? '';
+      theirs += (rowOrig === sender ? r.get(origField) : r.get(respField)) ?? 0;
     }
-    out.push({ fact, ok: got.includes(fact.expected), got, key: factKey(fact) });
+    // Our total for the same endpoint.
+    const flows = await flowsOf(fact.pcap as string);
+    let ours = 0;
+    let matched = 0;
+    for (const f of flows) {
+      if (!tupleMatch(f, s, false)) continue;
+      matched++;
+      const [client] = flowEndpoints(f);
+      const [ts, tc] = metric.ours(f);
+      ours += client === sender ? ts : tc;
+    }
+    out.push({ fact, ok: matched > 0 && ours === theirs, got: matched > 0 ? { ours, theirs } : 'no flow', key: factKey(fact) });
   }
   return out;
 }

@@ -37,6 +37,9 @@ pub struct EngineConfig {
     pub emergency_syn_only: bool,
     /// Keep flows of different tunnel depths apart (Suricata `decoder.recursion-level.use-for-tracking`).
     pub recursion_tracking: bool,
+    /// ICMPv4 error messages that do not belong to a tracked flow become their own one-way flows
+    /// (Suricata tracks none of them). On by default so every packet is in some flow record.
+    pub icmp_error_flows: bool,
 }
 
 impl Default for EngineConfig {
@@ -50,6 +53,7 @@ impl Default for EngineConfig {
             vlan_tracking: true,
             emergency_syn_only: false,
             recursion_tracking: true,
+            icmp_error_flows: true,
         }
     }
 }
@@ -86,6 +90,7 @@ impl EngineConfig {
                 "vlan_tracking" => c.vlan_tracking = boolean()?,
                 "emergency_syn_only" => c.emergency_syn_only = boolean()?,
                 "recursion_tracking" => c.recursion_tracking = boolean()?,
+                "icmp_error_flows" => c.icmp_error_flows = boolean()?,
                 _ => {
                     let parts: Vec<&str> = k.split('.').collect();
                     let emergency = match parts.first() {
@@ -209,7 +214,8 @@ impl FlowEngine {
             // Suricata counts a tunnelled packet twice: to the inner flow (keyed by its recursion
             // level) with the encapsulated packet's length, and to the outer tunnel flow whole.
             let inner_len = meta.inner_end.saturating_sub(meta.inner_off);
-            self.account(ts_ns, frame, inner_len, inner_len, &meta);
+            // Wire bytes stay the whole frame's: that is what crossed the wire for this packet.
+            self.account(ts_ns, frame, inner_len, wirelen, &meta);
             let mut outer = PacketMeta::default();
             decode_outer(linktype, frame, &mut outer);
             self.account(ts_ns, frame, frame.len() as u32, wirelen, &outer);
@@ -232,18 +238,41 @@ impl FlowEngine {
                 ports_override = self.frags.lookup(meta.src, meta.dst, meta.proto, fr.id);
             }
         }
-        let (mut key, src_is_lo, attach_only) = match key_for(frame, meta, ports_override, vlan) {
+        let mut fallback = None;
+        let (mut key, mut src_is_lo, mut attach_only) = match key_for(frame, meta, ports_override, vlan) {
             KeyOutcome::Untracked(r) => {
                 self.stats.untracked[r as usize] += 1;
                 return;
             }
+            KeyOutcome::IcmpError(k, lo) => {
+                if !self.cfg.icmp_error_flows {
+                    self.stats.untracked[Untracked::IcmpError as usize] += 1;
+                    return;
+                }
+                (k, lo, false)
+            }
             KeyOutcome::Track(k, lo) => (k, lo, false),
-            KeyOutcome::AttachOnly(k) => (k, false, true),
+            KeyOutcome::AttachOnly(k, own, lo) => {
+                fallback = Some((own, lo));
+                (k, false, true)
+            }
         };
         if self.cfg.recursion_tracking {
             key.recursion = meta.tunnel_depth;
         }
-        let hash = key.hash(self.cfg.hash_seed);
+        let mut hash = key.hash(self.cfg.hash_seed);
+        if attach_only && self.cfg.icmp_error_flows && self.table.lookup(&key, hash).is_none() {
+            // The quoted flow is unknown: the error becomes (or joins) its own ICMP flow.
+            if let Some((own, lo)) = fallback {
+                key = own;
+                src_is_lo = lo;
+                attach_only = false;
+                if self.cfg.recursion_tracking {
+                    key.recursion = meta.tunnel_depth;
+                }
+                hash = key.hash(self.cfg.hash_seed);
+            }
+        }
         let is_tcp = key.proto == PROTO_TCP && meta.l4_ok && !attach_only;
         let flags = if is_tcp { meta.tcp_flags } else { 0 };
         let pure_syn = flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN) == TCP_SYN;

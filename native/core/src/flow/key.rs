@@ -64,10 +64,14 @@ pub enum KeyOutcome {
     /// A normal packet of the flow with this key; it may create the flow. The bool says the
     /// packet's source is the key's `lo` endpoint.
     Track(FlowKey, bool),
-    /// An ICMP error quoting this flow: counted to it only if it exists.
-    AttachOnly(FlowKey),
+    /// An ICMP error quoting the first flow: counted to it if it exists, else (when ICMP error
+    /// flows are enabled) to its own one-way ICMP flow, the second key (its source is `lo` when
+    /// the bool says so).
+    AttachOnly(FlowKey, FlowKey, bool),
     /// Not flow-tracked, with the reason (a stats counter).
     Untracked(Untracked),
+    /// An ICMPv4 error that quotes no flow: Suricata tracks none; we may track its own flow.
+    IcmpError(FlowKey, bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +81,7 @@ pub enum Untracked {
     NoIp = 0,
     /// IP header fine but the TCP/UDP/SCTP/ICMP header is missing or invalid.
     BadTransport = 1,
-    /// ICMPv4 error message that quotes no trackable flow.
+    /// ICMPv4 error message that quotes no trackable flow (ICMP error flows disabled).
     IcmpError = 2,
     /// ICMP error quoting a flow we do not have.
     IcmpErrorNoFlow = 3,
@@ -217,12 +221,14 @@ pub fn key_for(frame: &[u8], meta: &PacketMeta, ports_override: Option<(u16, u16
             }
             let t = meta.src_port as u8;
             if icmpv4_is_error(t) {
+                // Its own flow (if the engine keeps ICMP error flows): one-way, by type and code.
+                let (own, lo) = FlowKey::new(v, meta.proto, meta.src, (t as u16) << 8 | meta.dst_port, meta.dst, 0, vlan);
                 if t == 3 {
                     if let Some((s, d, p, sp, dp)) = icmpv4_quoted_tuple(frame, meta) {
-                        return KeyOutcome::AttachOnly(FlowKey::new(4, p, s, sp, d, dp, vlan).0);
+                        return KeyOutcome::AttachOnly(FlowKey::new(4, p, s, sp, d, dp, vlan).0, own, lo);
                     }
                 }
-                return KeyOutcome::Untracked(Untracked::IcmpError);
+                return KeyOutcome::IcmpError(own, lo);
             }
             let ct = icmpv4_counterpart(t).unwrap_or(0);
             {
@@ -289,7 +295,7 @@ mod tests {
 
     fn key_of(o: KeyOutcome) -> FlowKey {
         match o {
-            KeyOutcome::Track(k, _) | KeyOutcome::AttachOnly(k) => k,
+            KeyOutcome::Track(k, _) | KeyOutcome::AttachOnly(k, _, _) | KeyOutcome::IcmpError(k, _) => k,
             KeyOutcome::Untracked(r) => panic!("untracked: {:?}", r),
         }
     }
@@ -316,7 +322,7 @@ mod tests {
     #[test]
     fn icmp_errors_without_quote_are_untracked() {
         let te = key_for(&[], &meta(1, [9, 9, 9, 9], 11, [10, 0, 0, 1], 0), None, [0, 0]);
-        assert_eq!(te, KeyOutcome::Untracked(Untracked::IcmpError));
+        assert!(matches!(te, KeyOutcome::IcmpError(..)));
     }
 
     #[test]

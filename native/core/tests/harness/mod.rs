@@ -33,6 +33,12 @@ pub const LINKTYPES: [u32; 14] = [
     239, // NFLOG: unsupported
 ];
 
+/// The `fuzz_decode` / `fuzz_engine` selector byte for a link type (unknown ones map to 802.11,
+/// which `decode` does not support either).
+pub fn linktype_selector(lt: u32) -> u8 {
+    LINKTYPES.iter().position(|&x| x == lt).unwrap_or(12) as u8
+}
+
 // ---- PRNG -----------------------------------------------------------------------------------
 
 /// xorshift64* seeded through splitmix64 (so any seed, 0 included, is fine).
