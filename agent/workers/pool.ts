@@ -1,8 +1,12 @@
 /**
  * One single-thread piscina pool per shard. Piscina has no worker affinity, and a flow must
  * always be handled by the worker that holds its state, so each shard gets its own pool with
- * exactly one thread; tasks for a shard run in submission order. A worker that dies is
- * replaced by piscina; the flows it held are lost, which is counted (`workerLost`) and logged.
+ * exactly one thread. Piscina does not run queued tasks in submission order (seen here: with
+ * several tasks queued, later ones ran first), and a flow engine must see packets in order, so
+ * each shard's tasks are chained: a task is handed to piscina only when the previous one for
+ * that shard has finished. The main thread still reads ahead into free chunk slots meanwhile.
+ * A worker that dies is replaced by piscina; the flows it held are lost, which the caller
+ * counts and reports.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +29,8 @@ function workerFile(): string {
 export class ShardPool {
   readonly shards: number;
   #pools: Piscina[];
-  workerLost = 0;
+  /** The last task handed out per shard; the next one starts after it settles. */
+  #tails: Promise<unknown>[];
 
   constructor(shards: number, init: WorkerInit, maxQueue = 64) {
     this.shards = shards;
@@ -43,12 +48,18 @@ export class ShardPool {
           workerData: init,
         }),
     );
+    this.#tails = this.#pools.map(() => Promise.resolve());
   }
 
   run(shard: number, task: WorkerTask): Promise<WorkerResult> {
     const pool = this.#pools[shard];
     if (!pool) throw new RangeError(`shard ${shard} out of range 0..${this.shards - 1}`);
-    return pool.run(task) as Promise<WorkerResult>;
+    const run = this.#tails[shard]!.then(
+      () => pool.run(task) as Promise<WorkerResult>,
+      () => pool.run(task) as Promise<WorkerResult>,
+    );
+    this.#tails[shard] = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {

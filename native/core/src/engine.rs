@@ -279,9 +279,16 @@ impl FlowEngine {
 
         let mut found = self.table.lookup(&key, hash);
         if let Some(idx) = found {
-            // TCP session reuse: a fresh SYN on a closed session starts a new flow.
             let f = self.table.get(idx);
-            if is_tcp && pure_syn && f.state == FlowState::Closed {
+            let timeout = self.cfg.timeouts.get(f.class, f.state, self.emergency) as u64 * NS;
+            if f.last_ns.saturating_add(timeout) < ts_ns {
+                // Timed out before this packet, whether or not expiry has run yet: the outcome
+                // must not depend on how often a worker's clock ticks (or on sharding).
+                let reason = if f.state == FlowState::Closed { closing_reason(f) } else { EndReason::Timeout };
+                self.end_flow(idx, reason);
+                found = None;
+            } else if is_tcp && pure_syn && f.state == FlowState::Closed {
+                // TCP session reuse: a fresh SYN on a closed session starts a new flow.
                 self.stats.tcp_reuse += 1;
                 let reason = closing_reason(f);
                 self.end_flow(idx, reason);
@@ -415,8 +422,11 @@ impl FlowEngine {
         }
     }
 
-    /// End every flow (shutdown / end of replay).
+    /// End every flow (shutdown / end of replay). Flows already timed out at the last packet
+    /// time end as timeouts; the rest with reason `shutdown`.
     pub fn flush_all(&mut self) {
+        let emergency = self.emergency;
+        self.expire_with(self.now_ns, emergency);
         while let Some(idx) = self.table.any() {
             self.end_flow(idx, EndReason::Shutdown);
         }
