@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { replayFiles } from './capture/replay.js';
+import { demo } from './demo.js';
 import { parseSize } from './config/units.js';
 import { SensorError, UsageError } from './errors.js';
 import { logger } from './obs/logger.js';
@@ -13,6 +14,7 @@ import { ProgressLine } from './obs/progress.js';
 import { flowEvent, LineWriter } from './output/eve.js';
 
 const USAGE = `usage:
+  exfil-sensor demo                   replay a generated enterprise capture with two exfiltrations
   exfil-sensor replay FILE... [--eve OUT] [--workers N] [--memcap SIZE]
                               [--community-id-seed N] [--community-id-hex] [--no-progress]
 
@@ -94,6 +96,9 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'replay':
         return await replayCommand(rest);
+      case 'demo':
+        await demo(os.availableParallelism());
+        return 0;
       case undefined:
       case '-h':
       case '--help':
