@@ -12,11 +12,12 @@
 
 mod harness;
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, Once};
+use std::sync::Once;
 use std::time::Instant;
 
 use harness::{check_batch, check_capture, check_decode, fnv64, map_line, CaptureStats, DecodeStats, EngineRig, Rng, LINKTYPES};
@@ -58,15 +59,24 @@ fn seed() -> u64 {
 
 static QUIET: Once = Once::new();
 static PANICS_PRINTED: AtomicUsize = AtomicUsize::new(0);
-/// Failures of the current process: (target, file written, message).
-static FAILURES: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
 
-/// Print only the first few panic messages (a systematic bug would print one per input).
+/// (target, file written, panic message).
+type Failure = (String, String, String);
+
+thread_local! {
+    /// Inside `guarded` (a panic there is an expected find, printed only the first few times).
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+    /// This test's failures: (target, file written, message).
+    static FAILURES: RefCell<Vec<Failure>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Print only the first few panic messages of guarded inputs (a systematic bug would print one
+/// per input); every other panic prints as usual.
 fn quiet_panics() {
     QUIET.call_once(|| {
         let prev = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if PANICS_PRINTED.fetch_add(1, Ordering::Relaxed) < 5 {
+            if !GUARDED.with(|g| g.get()) || PANICS_PRINTED.fetch_add(1, Ordering::Relaxed) < 5 {
                 prev(info);
             }
         }));
@@ -102,32 +112,42 @@ fn save_regression(target: &str, data: &[u8]) -> String {
 
 /// Run `f` on `data`; a panic is recorded with the input saved. Returns false on a panic.
 fn guarded<F: FnOnce()>(target: &str, data: &[u8], f: F) -> bool {
-    match panic::catch_unwind(AssertUnwindSafe(f)) {
+    GUARDED.with(|g| g.set(true));
+    let r = panic::catch_unwind(AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(false));
+    match r {
         Ok(()) => true,
         Err(e) => {
             let msg = panic_message(&*e);
             let file = save_regression(target, data);
-            let mut fails = FAILURES.lock().unwrap_or_else(|p| p.into_inner());
-            if fails.len() < 1000 {
-                fails.push((target.to_string(), file, msg));
-            }
+            FAILURES.with(|f| {
+                let mut f = f.borrow_mut();
+                if f.len() < 100_000 {
+                    f.push((target.to_string(), file, msg));
+                }
+            });
             false
         }
     }
 }
 
-fn assert_no_failures(targets: &[&str]) {
-    let fails = FAILURES.lock().unwrap_or_else(|p| p.into_inner());
-    let mine: Vec<_> = fails.iter().filter(|f| targets.contains(&f.0.as_str())).collect();
-    if mine.is_empty() {
+fn failure_count() -> usize {
+    FAILURES.with(|f| f.borrow().len())
+}
+
+/// Fail the test if any guarded input of this test panicked: one line per distinct message,
+/// with the count and one saved input.
+fn assert_no_failures() {
+    let fails = FAILURES.with(|f| f.borrow().clone());
+    if fails.is_empty() {
         return;
     }
     let mut by_msg: BTreeMap<(String, String), (usize, String)> = BTreeMap::new();
-    for (t, file, msg) in &mine {
+    for (t, file, msg) in &fails {
         let e = by_msg.entry((t.clone(), msg.clone())).or_insert((0, file.clone()));
         e.0 += 1;
     }
-    let mut text = format!("{} inputs panicked:\n", mine.len());
+    let mut text = format!("{} inputs panicked:\n", fails.len());
     for ((t, msg), (n, file)) in by_msg {
         text.push_str(&format!("  [{}] x{}: {}\n    input: {}\n", t, n, msg, file));
     }
@@ -472,7 +492,6 @@ struct PacketRun {
     meta: PacketMeta,
     st: DecodeStats,
     rigs: Vec<EngineRig>,
-    panics: usize,
 }
 
 impl PacketRun {
@@ -481,7 +500,6 @@ impl PacketRun {
             meta: PacketMeta::default(),
             st: DecodeStats::default(),
             rigs: vec![EngineRig::tiny(seed ^ 1), EngineRig::strict(seed ^ 2), EngineRig::single(seed ^ 3)],
-            panics: 0,
         }
     }
 
@@ -496,7 +514,6 @@ impl PacketRun {
             }
         });
         if !ok {
-            self.panics += 1;
             meta = PacketMeta::default();
         }
         self.meta = meta;
@@ -507,7 +524,6 @@ impl PacketRun {
             }
             let rig = &mut self.rigs[i];
             if !guarded("engine", frame, || rig.feed(lt, frame)) {
-                self.panics += 1;
                 let name = self.rigs[i].name;
                 let s = rng.next_u64();
                 self.rigs[i] = match name {
@@ -556,12 +572,9 @@ fn mutate_packets() {
     // 1. Truncation at every interesting offset of every seed, under its own link type.
     let mut inputs = 0usize;
     let mut truncations = 0usize;
-    for i in 0..seeds.len() {
-        let cuts = seeds[i].cuts.clone();
-        let lt = seeds[i].lt;
-        for c in cuts {
-            let frame = seeds[i].bytes[..c].to_vec();
-            run.input(&mut rng, lt, &frame);
+    for s in &seeds {
+        for &c in &s.cuts {
+            run.input(&mut rng, s.lt, &s.bytes[..c]);
             truncations += 1;
         }
     }
@@ -588,7 +601,6 @@ fn mutate_packets() {
             let rig = &mut run.rigs[0];
             let mut brng = rng.clone();
             if !guarded("engine", &blob, || check_batch(rig, &frames, &mut brng)) {
-                run.panics += 1;
                 run.rigs[0] = EngineRig::tiny(rng.next_u64());
             }
             rng.next_u64();
@@ -597,9 +609,7 @@ fn mutate_packets() {
     }
     for i in 0..run.rigs.len() {
         let rig = &mut run.rigs[i];
-        if !guarded("engine", b"finish", || rig.finish()) {
-            run.panics += 1;
-        }
+        guarded("engine", b"finish", || rig.finish());
     }
     let secs = t0.elapsed().as_secs_f64();
 
@@ -640,8 +650,8 @@ fn mutate_packets() {
             s.flows_ended[sensor_core::flow::EndReason::Memcap as usize]
         );
     }
-    println!("mutate_packets: {} panics", run.panics);
-    assert_no_failures(&["decode", "engine"]);
+    println!("mutate_packets: {} inputs panicked", failure_count());
+    assert_no_failures();
     // The sample must cover every link type the corpus has (ether, null, raw, sll, ppp...).
     assert!(per_lt.len() >= 4, "too few link types sampled: {:?}", per_lt);
 }
@@ -896,7 +906,7 @@ fn synthetic_files(frames: &[(u32, Vec<u8>)]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut by_lt: BTreeMap<u32, Vec<&[u8]>> = BTreeMap::new();
     for (lt, f) in frames {
-        let v = by_lt.entry(*lt).or_insert_with(Vec::new);
+        let v = by_lt.entry(*lt).or_default();
         if v.len() < 4 && f.len() <= 600 {
             v.push(f);
         }
@@ -1121,7 +1131,6 @@ fn mutate_capture_files() {
     let mut dst = DecodeStats::default();
     let mut rig = EngineRig::tiny(seed);
     let mut meta = PacketMeta::default();
-    let mut panics = 0usize;
     let mut buf = Vec::new();
     let mut source_checks = 0usize;
     let mut inputs = 0usize;
@@ -1140,7 +1149,6 @@ fn mutate_capture_files() {
         let mut pkts = Vec::new();
         let stp = &mut st;
         if !guarded("capture", data, || pkts = check_capture(data, &mut frng, stp)) {
-            panics += 1;
             continue;
         }
         // Packets of the damaged file go on like any packet (a few per file).
@@ -1151,21 +1159,16 @@ fn mutate_capture_files() {
                 check_decode(lt, frame, m, false, d);
                 r.feed(lt, frame);
             }) {
-                panics += 1;
                 rig = EngineRig::tiny(rng.next_u64());
             }
         }
         if rng.one_in(64) {
             source_checks += 1;
             let mut srng = Rng::new(rng.next_u64());
-            if !guarded("capture", data, || check_file_source(data, &mut srng, inputs)) {
-                panics += 1;
-            }
+            guarded("capture", data, || check_file_source(data, &mut srng, inputs));
         }
     }
-    if !guarded("engine", b"finish", || rig.finish()) {
-        panics += 1;
-    }
+    guarded("engine", b"finish", || rig.finish());
     let secs = t0.elapsed().as_secs_f64();
     println!(
         "mutate_capture_files: seed {:#x}: {} seed files ({} corpus, {} synthetic), {} inputs in {:.2}s = {:.0} files/s, {} parse calls, {} FileSource round trips",
@@ -1186,9 +1189,8 @@ fn mutate_capture_files() {
         map_line(&st.header_errors),
         map_line(&st.file_errors)
     );
-    println!("mutate_capture_files: {} panics; decode stops seen in their packets: {}", panics, dst.stops.len());
-    assert_no_failures(&["capture"]);
-    assert_no_failures(&["decode", "engine"]);
+    println!("mutate_capture_files: {} inputs panicked; decode stops seen in their packets: {}", failure_count(), dst.stops.len());
+    assert_no_failures();
 }
 
 // ---- regressions ------------------------------------------------------------------------------

@@ -20,7 +20,33 @@ macro_rules! fuzz_entry {
             0
         }
 
-        #[cfg(not(fuzzing))]
+        // AFL++ persistent mode: `--cfg afl` plus AFL's runtime (see README.md). The two
+        // signature strings tell afl-fuzz to use persistent mode and a deferred fork server.
+        #[cfg(all(afl, not(fuzzing)))]
+        fn main() {
+            use std::io::Read;
+            extern "C" {
+                fn __afl_persistent_loop(max: u32) -> i32;
+                fn __afl_manual_init();
+            }
+            #[used]
+            static PERSISTENT_SIG: [u8; 23] = *b"##SIG_AFL_PERSISTENT##\0";
+            #[used]
+            static DEFER_SIG: [u8; 26] = *b"##SIG_AFL_DEFER_FORKSRV##\0";
+            // SAFETY: AFL's runtime (linked in by the build flags) exports these with these C
+            // signatures; they are called from the main thread only.
+            unsafe { __afl_manual_init() };
+            let mut data = Vec::new();
+            // SAFETY: as above.
+            while unsafe { __afl_persistent_loop(10_000) } != 0 {
+                data.clear();
+                if std::io::stdin().read_to_end(&mut data).is_ok() {
+                    $run(&data);
+                }
+            }
+        }
+
+        #[cfg(not(any(fuzzing, afl)))]
         fn main() {
             use std::io::Read;
             let args: Vec<String> = std::env::args().skip(1).collect();

@@ -5,7 +5,6 @@
 //!   corpus/flow_engine/     the first 48 packets of a capture as `selector | len u16 le | bytes`
 //! Usage: make_seeds [CORPUS_DIR] [OUT_DIR]  (defaults: ../../../../shared/corpus, ./corpus)
 #[path = "../../tests/harness/mod.rs"]
-#[allow(dead_code)]
 mod harness;
 
 use std::path::{Path, PathBuf};

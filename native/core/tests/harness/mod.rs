@@ -15,8 +15,9 @@ use sensor_core::engine::{EngineConfig, FlowEngine};
 use sensor_core::flow::EndReason;
 use sensor_core::wire::{DecodeError, Layer};
 
-/// Link types fed to `decode`: every one it knows plus two it does not (802.11, NFLOG).
-pub const LINKTYPES: [u32; 14] = [
+/// Link types fed to `decode`: the ones it knows (as of writing) plus NFLOG and USER0, which
+/// it does not. A link type it does not know must still give a clean `UnsupportedLinkType`.
+pub const LINKTYPES: [u32; 16] = [
     linktype::NULL,
     linktype::ETHERNET,
     9, // PPP
@@ -24,19 +25,21 @@ pub const LINKTYPES: [u32; 14] = [
     linktype::RAW_ALT_14,
     linktype::RAW,
     104, // Cisco HDLC
+    105, // IEEE 802.11
     linktype::LOOP,
     linktype::LINUX_SLL,
+    127, // 802.11 + radiotap
     linktype::IPV4,
     linktype::IPV6,
     linktype::LINUX_SLL2,
-    105, // IEEE 802.11: unsupported
-    239, // NFLOG: unsupported
+    239, // NFLOG
+    147, // USER0: never decoded
 ];
 
-/// The `fuzz_decode` / `fuzz_engine` selector byte for a link type (unknown ones map to 802.11,
-/// which `decode` does not support either).
+/// The `fuzz_decode` / `fuzz_engine` selector byte for a link type (one not in the list maps
+/// to USER0, which `decode` does not support either).
 pub fn linktype_selector(lt: u32) -> u8 {
-    LINKTYPES.iter().position(|&x| x == lt).unwrap_or(12) as u8
+    LINKTYPES.iter().position(|&x| x == lt).unwrap_or(LINKTYPES.len() - 1) as u8
 }
 
 // ---- PRNG -----------------------------------------------------------------------------------
