@@ -32,7 +32,12 @@ export interface Outcome {
   key: string;
 }
 
-const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132 };
+const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, igmp: 2, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132 };
+
+/** Protocols with ports; for the others a tool's "port 0" means "no port". */
+function hasPorts(proto: number | null | undefined): boolean {
+  return proto === 6 || proto === 17 || proto === 132;
+}
 
 function protoOf(v: unknown): number | null {
   if (typeof v === 'number') return v;
@@ -60,8 +65,9 @@ function tupleMatch(f: EveFlow, sel: Record<string, unknown>, oriented: boolean)
     proto: sel.proto === undefined ? undefined : protoOf(sel.proto),
   };
   if (want.proto !== undefined && want.proto !== flowProto(f)) return null;
-  const icmp = f.proto === 'ICMP' || f.proto === 'IPv6-ICMP';
-  // ICMP "ports" are type/code and mean different things to each tool: match on addresses.
+  // ICMP "ports" are type/code and mean different things to each tool, and protocols without
+  // ports have none: match those on addresses.
+  const icmp = !hasPorts(flowProto(f));
   const sp = icmp ? undefined : f.src_port;
   const dp = icmp ? undefined : f.dest_port;
   const eq = (a: unknown, b: unknown): boolean => a === undefined || b === undefined || a === b;
@@ -202,7 +208,7 @@ function endpoint(ip: unknown, port: unknown): string {
 }
 
 function flowEndpoints(f: EveFlow): [string, string] {
-  const icmp = f.proto === 'ICMP' || f.proto === 'IPv6-ICMP';
+  const icmp = !hasPorts(flowProto(f));
   return [endpoint(f.src_ip, icmp ? undefined : f.src_port), endpoint(f.dest_ip, icmp ? undefined : f.dest_port)];
 }
 
@@ -212,7 +218,7 @@ export async function evaluateByTuple(facts: Fact[], metrics: Record<string, Met
   const rowSel = new Map<string, Fact>();
   const tupleOf = (f: Fact): string => {
     const s = f.selector;
-    const icmp = ['icmp', 'ipv6-icmp', 'icmpv6'].includes(String(s.proto).toLowerCase());
+    const icmp = !hasPorts(protoOf(s.proto));
     const a = endpoint(s.src_ip, icmp ? undefined : s.src_port);
     const b = endpoint(s.dest_ip, icmp ? undefined : s.dest_port);
     // Rows are compared within one run of the other tool (one Zeek btest).
@@ -234,7 +240,7 @@ export async function evaluateByTuple(facts: Fact[], metrics: Record<string, Met
     const metric = metrics[fact.field];
     if (!metric) continue;
     const s = fact.selector;
-    const icmp = ['icmp', 'ipv6-icmp', 'icmpv6'].includes(String(s.proto).toLowerCase());
+    const icmp = !hasPorts(protoOf(s.proto));
     const sender = metric.side === 'orig' ? endpoint(s.src_ip, icmp ? undefined : s.src_port) : endpoint(s.dest_ip, icmp ? undefined : s.dest_port);
     // Their total: every row of this tuple, the metric as sent by `sender`.
     let theirs = 0;
