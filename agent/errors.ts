@@ -50,3 +50,33 @@ export class CaptureFileError extends SensorError {
     this.reason = reason;
   }
 }
+
+/** One problem in a config file. `path` uses the YAML keys (`verdict.ladder.low[0].min_ratio`). */
+export interface ConfigIssue {
+  path: string;
+  /** 1-based line in the file; 0 when the problem is the file as a whole (unreadable). */
+  line: number;
+  message: string;
+}
+
+/** `file:line: path: message`, the form editors and CI annotate (path and line left out when unknown). */
+export function formatConfigIssue(file: string, issue: ConfigIssue): string {
+  const where = issue.line > 0 ? `${file}:${issue.line}` : file;
+  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+/**
+ * A config file that failed validation. Carries *every* problem found (`errors`), in file order;
+ * the message lists them one per line as `file:line: path: message`.
+ */
+export class ConfigError extends SensorError {
+  readonly file: string;
+  readonly errors: readonly ConfigIssue[];
+
+  constructor(file: string, errors: readonly ConfigIssue[]) {
+    super(ErrorCodes.CONFIG_INVALID, errors.map((e) => formatConfigIssue(file, e)).join('\n'), { exitCode: 2 });
+    this.name = 'ConfigError';
+    this.file = file;
+    this.errors = errors;
+  }
+}

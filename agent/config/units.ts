@@ -34,3 +34,19 @@ export function parseDuration(text: string): number {
   }
   return Number(m[1]) * factor;
 }
+
+/** `"08:30"` -> 510 (minutes after midnight). `"24:00"` (1440) is accepted only where `allowEndOfDay`. */
+export function parseClock(text: string, allowEndOfDay = false): number {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (m) return Number(m[1]) * 60 + Number(m[2]);
+  if (allowEndOfDay && text === '24:00') return 1440;
+  throw new Error(`'${text}' is not a time of day; use HH:MM on a 24-hour clock (e.g. "08:00")`);
+}
+
+/** Day names as the config writes them, Monday = 1 ... Sunday = 7 (ISO 8601). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export function weekdayNumber(day: Weekday): number {
+  return WEEKDAYS.indexOf(day) + 1;
+}
