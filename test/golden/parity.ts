@@ -49,6 +49,18 @@ function flowProto(f: EveFlow): number {
   return protoOf(f.proto) ?? -1;
 }
 
+/**
+ * Zeek's conn.log proto is only tcp, udp, icmp or unknown_transport: "icmp" with IPv6
+ * addresses is ICMPv6, and unknown_transport (ports 0) is any other IP protocol (SCTP, OSPF,
+ * ...), whose ports Zeek does not look at.
+ */
+function zeekProto(sel: Record<string, unknown>): 'icmp6' | 'unknown' | null {
+  const p = String(sel.proto ?? '');
+  if (p === 'icmp' && String(sel.src_ip ?? '').includes(':')) return 'icmp6';
+  if (p === 'unknown_transport') return 'unknown';
+  return null;
+}
+
 export function factKey(f: Fact): string {
   const s = f.selector;
   const tuple = ['src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto'].map((k) => (s[k] === undefined ? '*' : String(s[k])));
@@ -64,10 +76,14 @@ function tupleMatch(f: EveFlow, sel: Record<string, unknown>, oriented: boolean)
     dp: (sel.dest_port ?? undefined) as number | undefined,
     proto: sel.proto === undefined ? undefined : protoOf(sel.proto),
   };
-  if (want.proto !== undefined && want.proto !== flowProto(f)) return null;
+  const zp = zeekProto(sel);
+  if (zp === 'icmp6') want.proto = 58;
+  if (zp === 'unknown') {
+    if ([1, 6, 17, 58].includes(flowProto(f))) return null;
+  } else if (want.proto !== undefined && want.proto !== flowProto(f)) return null;
   // ICMP "ports" are type/code and mean different things to each tool, and protocols without
   // ports have none: match those on addresses.
-  const icmp = !hasPorts(flowProto(f));
+  const icmp = !hasPorts(flowProto(f)) || zp === 'unknown';
   const sp = icmp ? undefined : f.src_port;
   const dp = icmp ? undefined : f.dest_port;
   const eq = (a: unknown, b: unknown): boolean => a === undefined || b === undefined || a === b;
@@ -207,8 +223,8 @@ function endpoint(ip: unknown, port: unknown): string {
   return `${canonicalIp(String(ip))}|${port === undefined ? '' : String(port)}`;
 }
 
-function flowEndpoints(f: EveFlow): [string, string] {
-  const icmp = !hasPorts(flowProto(f));
+function flowEndpoints(f: EveFlow, portless = false): [string, string] {
+  const icmp = !hasPorts(flowProto(f)) || portless;
   return [endpoint(f.src_ip, icmp ? undefined : f.src_port), endpoint(f.dest_ip, icmp ? undefined : f.dest_port)];
 }
 
@@ -258,7 +274,7 @@ export async function evaluateByTuple(facts: Fact[], metrics: Record<string, Met
     for (const f of flows) {
       if (!tupleMatch(f, s, false)) continue;
       matched++;
-      const [client] = flowEndpoints(f);
+      const [client] = flowEndpoints(f, zeekProto(s) === 'unknown');
       const [ts, tc] = metric.ours(f);
       ours += client === sender ? ts : tc;
     }

@@ -1,6 +1,7 @@
-//! The lax frame walk: link type -> link shims (VLAN, MPLS, PPPoE) -> IP -> transport, then any
-//! tunnel (IP-in-IP, GRE incl. ERSPAN and Ethernet bridging, VXLAN, Teredo) is opened and the
-//! innermost IP packet is described instead.
+//! The lax frame walk: link type -> link shims (FabricPath, VLAN, VN-Tag, PBB, MPLS, PPPoE,
+//! 802.11 LLC/SNAP) -> IP -> transport, then any tunnel (IP-in-IP, GRE incl. ERSPAN, Ethernet
+//! bridging and Aruba 802.11, VXLAN, GENEVE, Teredo, GTP-U, AYIYA, GRE in UDP) is opened and
+//! the innermost IP packet is described instead.
 //!
 //! All offsets are into the captured frame. Nothing here allocates; every length is checked by
 //! a view before it is used, so no byte sequence can make it panic.
@@ -12,33 +13,45 @@
 //! outer packet is only opened when it is not an IP fragment. Depth beyond
 //! [`MAX_TUNNEL_DEPTH`] stops with `(TooDeep, Link)`, describing the deepest packet opened.
 
+use super::ayiya::{self, AyiyaHeader};
 use super::erspan::{ErspanType2, ErspanType3};
 use super::ethernet::{ethertype, EthernetFrame, VlanTag};
+use super::fabricpath::{self, FabricPathHeader};
 use super::gre::GreHeader;
+use super::gtp::{self, GtpV1Header};
 use super::icmp::IcmpHeader;
+use super::ieee80211::{AmsduSubframe, Ieee80211Header};
 use super::ipv4::Ipv4Packet;
 use super::ipv6::{self, Ipv6ExtHeader, Ipv6FragHeader, Ipv6Packet};
+use super::llc::SnapHeader;
 use super::loopback::{self, Family, LoopbackHeader};
 use super::mpls::{self, MplsEntry};
+use super::pbb::{self, PbbItag};
 use super::ppp::{self, CiscoHdlcHeader, PppHeader, PppoeHeader};
+use super::radiotap::RadiotapHeader;
 use super::sctp::SctpHeader;
 use super::sll::{self, Sll2Header, SllHeader};
 use super::tcp::TcpHeader;
 use super::udp::UdpHeader;
+use super::vntag::{self, VnTag};
 use super::vxlan::{self, VxlanHeader};
-use super::{ip_proto, teredo, DecodeError, Layer};
+use super::{ip_proto, teredo, DecodeError, DecodeOptions, Layer};
 use crate::decode::{linktype, Fragment, PacketMeta};
 
 /// LINKTYPE_PPP (not in `decode::linktype`).
 pub const LINKTYPE_PPP: u32 = 9;
 /// LINKTYPE_C_HDLC, Cisco HDLC (not in `decode::linktype`).
 pub const LINKTYPE_C_HDLC: u32 = 104;
+/// LINKTYPE_IEEE802_11, 802.11 frames without radio header (not in `decode::linktype`).
+pub const LINKTYPE_IEEE802_11: u32 = 105;
+/// LINKTYPE_IEEE802_11_RADIOTAP, 802.11 frames behind a radiotap header.
+pub const LINKTYPE_IEEE802_11_RADIOTAP: u32 = 127;
 
 /// VLAN tags followed after one Ethernet header; one more is `(TooDeep, Vlan)`.
 pub const MAX_VLAN_TAGS: usize = 4;
 /// MPLS label stack entries followed; a longer stack is `(TooDeep, Link)`.
 pub const MAX_MPLS_LABELS: usize = 16;
-/// Ethernet frames nested in MPLS pseudowires within one link walk.
+/// Ethernet frames nested in MPLS pseudowires or PBB within one link walk.
 pub const MAX_LINK_NESTING: usize = 4;
 /// IPv6 extension headers followed; one more is `(BadExtensionHeader, Ipv6Ext)`.
 pub const MAX_IPV6_EXT_HEADERS: usize = 8;
@@ -77,6 +90,8 @@ enum Inner {
     EtherType(u16, usize),
     /// A PPP frame (PPTP GRE).
     Ppp(usize),
+    /// An 802.11 frame (Aruba GRE).
+    Wlan(usize),
 }
 
 impl Inner {
@@ -84,7 +99,7 @@ impl Inner {
     fn start(&self) -> usize {
         match *self {
             Inner::Net(Net::V4(o)) | Inner::Net(Net::V6(o)) | Inner::Net(Net::ByVersion(o)) => o,
-            Inner::Ether(o, _) | Inner::EtherType(_, o) | Inner::Ppp(o) => o,
+            Inner::Ether(o, _) | Inner::EtherType(_, o) | Inner::Ppp(o) | Inner::Wlan(o) => o,
         }
     }
 }
@@ -117,12 +132,17 @@ impl Vlans {
 
 /// See the module documentation and [`crate::decode`].
 pub fn decode_frame(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
-    decode_frame_limited(linktype, frame, meta, MAX_TUNNEL_DEPTH)
+    decode_frame_with(linktype, frame, meta, MAX_TUNNEL_DEPTH, DecodeOptions::default())
 }
 
 /// As [`decode_frame`], opening at most `max_depth` tunnels; past `max_depth` (below the hard
 /// limit) the tunnel packet is described as it is, without a stop reason.
 pub fn decode_frame_limited(linktype: u32, frame: &[u8], meta: &mut PacketMeta, max_depth: u8) {
+    decode_frame_with(linktype, frame, meta, max_depth, DecodeOptions::default())
+}
+
+/// As [`decode_frame_limited`], with the choices of `opts`.
+pub fn decode_frame_with(linktype: u32, frame: &[u8], meta: &mut PacketMeta, max_depth: u8, opts: DecodeOptions) {
     *meta = PacketMeta::default();
     // Offsets are reported as u32: never look past 4 GiB (no real frame is that long).
     let frame = frame.get(..u32::MAX as usize).unwrap_or(frame);
@@ -131,7 +151,7 @@ pub fn decode_frame_limited(linktype: u32, frame: &[u8], meta: &mut PacketMeta, 
     let mut vl = Vlans::default();
     let link = link(linktype, frame, &mut vl);
     meta.vlan = vl.ids;
-    let mut next = match link.and_then(|net| network(frame, net, meta)) {
+    let mut next = match link.and_then(|net| network(frame, net, meta, opts)) {
         Ok(n) => n,
         Err(s) => {
             meta.stop = Some(s);
@@ -153,7 +173,7 @@ pub fn decode_frame_limited(linktype: u32, frame: &[u8], meta: &mut PacketMeta, 
         let mut inner = *meta;
         inner.ip_version = 0;
         let mut ivl = vl;
-        let res = inner_net(sub, t.inner, &mut ivl).and_then(|net| network(sub, net, &mut inner));
+        let res = inner_net(sub, t.inner, &mut ivl).and_then(|net| network(sub, net, &mut inner, opts));
         if inner.ip_version != 0 {
             // The inner IP header is valid: it is now the packet described.
             inner.vlan = ivl.ids;
@@ -210,6 +230,11 @@ fn link(linktype: u32, frame: &[u8], vl: &mut Vlans) -> Result<Net, Stop> {
             let h = CiscoHdlcHeader::new_checked(frame).map_err(at(Layer::Link))?;
             ethertype_chain(frame, h.protocol(), ppp::CHDLC_HEADER_LEN, vl)
         }
+        LINKTYPE_IEEE802_11 => wlan(frame, 0, vl),
+        LINKTYPE_IEEE802_11_RADIOTAP => {
+            let h = RadiotapHeader::new_checked(frame).map_err(at(Layer::Link))?;
+            wlan(frame, h.header_len(), vl)
+        }
         _ => Err((DecodeError::UnsupportedLinkType, Layer::Link)),
     }
 }
@@ -217,10 +242,37 @@ fn link(linktype: u32, frame: &[u8], vl: &mut Vlans) -> Result<Net, Stop> {
 #[inline]
 fn ethernet(frame: &[u8], off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
     let e = EthernetFrame::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+    if e.ethertype() == fabricpath::ETHERTYPE {
+        // Cisco FabricPath: the outer header, then a classic Ethernet frame (Zeek skips it).
+        FabricPathHeader::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+        let off = off + FabricPathHeader::HEADER_LEN;
+        let e = EthernetFrame::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+        return ethertype_chain(frame, e.ethertype(), off + EthernetFrame::HEADER_LEN, vl);
+    }
     ethertype_chain(frame, e.ethertype(), off + EthernetFrame::HEADER_LEN, vl)
 }
 
-/// Follow an EtherType at `off`: VLAN tags, MPLS (and Ethernet pseudowires), PPPoE, up to IP.
+/// An 802.11 frame at `off`: a data frame with a payload, unprotected, whose LLC/SNAP header
+/// carries an EtherType. Of an A-MSDU only the first subframe is described.
+fn wlan(frame: &[u8], off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
+    let h = Ieee80211Header::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+    if !h.carries_data() || h.protected() {
+        return Err((DecodeError::NotIp, Layer::Link));
+    }
+    let mut off = off + h.header_len();
+    if h.is_amsdu() {
+        AmsduSubframe::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+        off += AmsduSubframe::HEADER_LEN;
+    }
+    let s = SnapHeader::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+    if !s.is_rfc1042() {
+        return Err((DecodeError::NotIp, Layer::Link));
+    }
+    ethertype_chain(frame, s.protocol(), off + SnapHeader::HEADER_LEN, vl)
+}
+
+/// Follow an EtherType at `off`: VLAN tags, VN-Tags, MPLS (and Ethernet pseudowires), PBB,
+/// PPPoE, up to IP.
 fn ethertype_chain(frame: &[u8], ty: u16, off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
     let (mut ty, mut off) = (ty, off);
     let mut tags = 0usize;
@@ -255,6 +307,29 @@ fn ethertype_chain(frame: &[u8], ty: u16, off: usize, vl: &mut Vlans) -> Result<
             ethertype::PPPOE_SESSION => {
                 PppoeHeader::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
                 return ppp_frame(frame, off + PppoeHeader::HEADER_LEN);
+            }
+            vntag::ETHERTYPE => {
+                // Counted with the VLAN tags: each one is 6 bytes further in.
+                if tags >= MAX_VLAN_TAGS {
+                    return Err((DecodeError::TooDeep, Layer::Vlan));
+                }
+                let t = VnTag::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+                tags += 1;
+                ty = t.ethertype();
+                off += VnTag::HEADER_LEN;
+            }
+            pbb::ETHERTYPE => {
+                // I-TAG, then the customer's Ethernet frame.
+                nested += 1;
+                if nested > MAX_LINK_NESTING {
+                    return Err((DecodeError::TooDeep, Layer::Link));
+                }
+                PbbItag::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+                let eoff = off + PbbItag::HEADER_LEN;
+                let e = EthernetFrame::new_checked(tail(frame, eoff)).map_err(at(Layer::Link))?;
+                ty = e.ethertype();
+                off = eoff + EthernetFrame::HEADER_LEN;
+                tags = 0;
             }
             // 802.3 length fields (< 0x0600), ARP, LLDP, PPPoE discovery, ...
             _ => return Err((DecodeError::NotIp, Layer::Link)),
@@ -308,13 +383,13 @@ fn ppp_frame(frame: &[u8], off: usize) -> Result<Net, Stop> {
 /// Decode the IP packet at `net` and its transport header into `meta`; return the tunnel it
 /// carries, if any.
 #[inline]
-fn network(frame: &[u8], net: Net, meta: &mut PacketMeta) -> Result<Option<Tunnel>, Stop> {
+fn network(frame: &[u8], net: Net, meta: &mut PacketMeta, opts: DecodeOptions) -> Result<Option<Tunnel>, Stop> {
     match net {
-        Net::V4(off) => ipv4(frame, off, meta),
-        Net::V6(off) => ipv6(frame, off, meta),
+        Net::V4(off) => ipv4(frame, off, meta, opts),
+        Net::V6(off) => ipv6(frame, off, meta, opts),
         Net::ByVersion(off) => match frame.get(off) {
-            Some(b) if b >> 4 == 4 => ipv4(frame, off, meta),
-            Some(b) if b >> 4 == 6 => ipv6(frame, off, meta),
+            Some(b) if b >> 4 == 4 => ipv4(frame, off, meta, opts),
+            Some(b) if b >> 4 == 6 => ipv6(frame, off, meta, opts),
             Some(_) => Err((DecodeError::BadIpVersion, Layer::Link)),
             None => Err((DecodeError::Truncated, Layer::Link)),
         },
@@ -346,7 +421,7 @@ fn v4_in_16(a: [u8; 4]) -> [u8; 16] {
     [a[0], a[1], a[2], a[3], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
 }
 
-fn ipv4(frame: &[u8], off: usize, meta: &mut PacketMeta) -> Result<Option<Tunnel>, Stop> {
+fn ipv4(frame: &[u8], off: usize, meta: &mut PacketMeta, opts: DecodeOptions) -> Result<Option<Tunnel>, Stop> {
     let ip = Ipv4Packet::new_checked(tail(frame, off)).map_err(at(Layer::Ipv4))?;
     let proto = ip.protocol();
     commit_ip(meta, 4, v4_in_16(ip.src_addr()), v4_in_16(ip.dst_addr()), proto, ip.total_len() as u32);
@@ -363,10 +438,10 @@ fn ipv4(frame: &[u8], off: usize, meta: &mut PacketMeta) -> Result<Option<Tunnel
     if meta.fragment.is_some() {
         return Ok(None);
     }
-    tunnel(frame, proto, start, end, meta)
+    tunnel(frame, proto, start, end, meta, opts)
 }
 
-fn ipv6(frame: &[u8], off: usize, meta: &mut PacketMeta) -> Result<Option<Tunnel>, Stop> {
+fn ipv6(frame: &[u8], off: usize, meta: &mut PacketMeta, opts: DecodeOptions) -> Result<Option<Tunnel>, Stop> {
     let ip = Ipv6Packet::new_checked(tail(frame, off)).map_err(at(Layer::Ipv6))?;
     let mut nh = ip.next_header();
     commit_ip(meta, 6, ip.src_addr(), ip.dst_addr(), nh, ip.total_len());
@@ -406,7 +481,7 @@ fn ipv6(frame: &[u8], off: usize, meta: &mut PacketMeta) -> Result<Option<Tunnel
             return Ok(None);
         }
     }
-    tunnel(frame, nh, start, end, meta)
+    tunnel(frame, nh, start, end, meta, opts)
 }
 
 // ---- transport layer ------------------------------------------------------------------------
@@ -459,7 +534,14 @@ fn transport(frame: &[u8], proto: u8, start: usize, end: usize, meta: &mut Packe
 
 /// The tunnel carried by a whole (unfragmented) IP packet whose transport decoded, if any.
 #[inline]
-fn tunnel(frame: &[u8], proto: u8, start: usize, end: usize, meta: &PacketMeta) -> Result<Option<Tunnel>, Stop> {
+fn tunnel(
+    frame: &[u8],
+    proto: u8,
+    start: usize,
+    end: usize,
+    meta: &PacketMeta,
+    opts: DecodeOptions,
+) -> Result<Option<Tunnel>, Stop> {
     let inner = match proto {
         ip_proto::IPIP => Inner::Net(Net::V4(start)),
         ip_proto::IPV6 => Inner::Net(Net::V6(start)),
@@ -467,64 +549,143 @@ fn tunnel(frame: &[u8], proto: u8, start: usize, end: usize, meta: &PacketMeta) 
             Some((i, payload)) => return Ok(Some(Tunnel { inner: i, start: payload, end })),
             None => return Ok(None),
         },
-        ip_proto::UDP => return Ok(udp_tunnel(frame, start, meta)),
+        ip_proto::UDP => return Ok(udp_tunnel(frame, start, meta, opts)),
         _ => return Ok(None),
     };
     Ok(Some(Tunnel { inner, start: inner.start(), end }))
 }
 
-/// Teredo (either port 3544) or VXLAN (either port 4789), recognised as Suricata does.
+/// The UDP tunnels, by port (either side, as a server port): GENEVE 6081 (destination only),
+/// Teredo 3544, VXLAN 4789, GTP-U 2152, AYIYA 5072 and GRE 4754; each whose port matches is
+/// tried in that order. With [`DecodeOptions::detect_udp_tunnels`], when no port matches, the
+/// payload is tested for Teredo and AYIYA by content, as Zeek does.
 #[inline]
-fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta) -> Option<Tunnel> {
+fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta, opts: DecodeOptions) -> Option<Tunnel> {
     let (sp, dp) = (meta.src_port, meta.dst_port);
-    let teredo = sp == teredo::PORT || dp == teredo::PORT;
-    let vxlan = sp == vxlan::PORT || dp == vxlan::PORT;
-    let geneve = dp == GENEVE_PORT;
-    if !teredo && !vxlan && !geneve {
-        return None;
-    }
+    let port = |p: u16| sp == p || dp == p;
     let off = meta.payload_off as usize;
     let end = off + meta.payload_len as usize;
     let payload = frame.get(off..end)?;
-    if geneve {
-        return geneve_inner(payload).map(|o| Tunnel { inner: Inner::Ether(off + o, 0), start: off + o, end });
-    }
-    if teredo {
-        let stated = match UdpHeader::new_checked(tail(frame, start)) {
-            Ok(u) => (u.len() as usize).saturating_sub(UdpHeader::HEADER_LEN),
-            Err(_) => 0,
-        };
-        if let Some(o) = teredo::ipv6_offset(payload, stated) {
-            return Some(Tunnel { inner: Inner::Net(Net::V6(off + o)), start: off + o, end });
+    let stated = || match UdpHeader::new_checked(tail(frame, start)) {
+        Ok(u) => (u.len() as usize).saturating_sub(UdpHeader::HEADER_LEN),
+        Err(_) => 0,
+    };
+    let teredo = || teredo::ipv6_offset(payload, stated()).map(|o| Inner::Net(Net::V6(off + o)));
+    let found = |inner: Inner| Some(Tunnel { inner, start: inner.start(), end });
+    let mut known_port = false;
+    if dp == GENEVE_PORT {
+        // Destination port only, as Suricata (RFC 8926: the destination port is 6081).
+        known_port = true;
+        if let Some(i) = geneve_inner(payload, off) {
+            return found(i);
         }
     }
-    if vxlan && payload.len() >= VxlanHeader::HEADER_LEN + EthernetFrame::HEADER_LEN {
-        if let Ok(v) = VxlanHeader::new_checked(payload) {
-            if v.looks_valid() {
-                let o = off + VxlanHeader::HEADER_LEN;
-                return Some(Tunnel { inner: Inner::Ether(o, 0), start: o, end });
-            }
+    if port(teredo::PORT) {
+        known_port = true;
+        if let Some(i) = teredo() {
+            return found(i);
         }
+    }
+    if port(vxlan::PORT) {
+        known_port = true;
+        if let Some(o) = vxlan_inner(payload) {
+            return found(Inner::Ether(off + o, 0));
+        }
+    }
+    if port(gtp::PORT) {
+        known_port = true;
+        if let Some(o) = gtp_inner(payload) {
+            return found(Inner::Net(Net::ByVersion(off + o)));
+        }
+    }
+    if port(ayiya::PORT) {
+        known_port = true;
+        if let Some(i) = ayiya_inner(payload, off) {
+            return found(i);
+        }
+    }
+    if port(GRE_UDP_PORT) {
+        known_port = true;
+        if let Ok(Some((i, payload_off))) = gre(frame, off, end) {
+            return Some(Tunnel { inner: i, start: payload_off, end });
+        }
+    }
+    if known_port || !opts.detect_udp_tunnels {
+        return None;
+    }
+    if teredo::looks_like_teredo(payload) {
+        return teredo().and_then(found);
+    }
+    if ayiya::looks_like_ayiya(payload) {
+        return ayiya_inner(payload, off).and_then(found);
     }
     None
 }
 
-/// GENEVE (RFC 8926) on its IANA port, as Suricata decodes it by default.
+/// GRE in UDP (RFC 8086) on its IANA port, which Zeek decodes.
+const GRE_UDP_PORT: u16 = 4754;
+
+/// Offset of the Ethernet frame inside a VXLAN payload.
+#[inline]
+fn vxlan_inner(payload: &[u8]) -> Option<usize> {
+    if payload.len() < VxlanHeader::HEADER_LEN + EthernetFrame::HEADER_LEN {
+        return None;
+    }
+    match VxlanHeader::new_checked(payload) {
+        Ok(v) if v.looks_valid() => Some(VxlanHeader::HEADER_LEN),
+        _ => None,
+    }
+}
+
+/// Offset of the IP packet inside a GTP-U payload: a GTPv1 T-PDU carrying IPv4 or IPv6.
+#[inline]
+fn gtp_inner(payload: &[u8]) -> Option<usize> {
+    let g = GtpV1Header::new_checked(payload).ok()?;
+    if !g.is_tpdu() {
+        return None;
+    }
+    let o = g.header_len();
+    match payload.get(o) {
+        Some(&b) if b >> 4 == 4 || b >> 4 == 6 => Some(o),
+        _ => None,
+    }
+}
+
+/// The IP packet inside an AYIYA payload (at `off` in the frame): a forwarded IPv4 or IPv6
+/// packet.
+#[inline]
+fn ayiya_inner(payload: &[u8], off: usize) -> Option<Inner> {
+    let h = AyiyaHeader::new_checked(payload).ok()?;
+    if h.opcode() != ayiya::OP_FORWARD || payload.len() <= h.header_len() {
+        return None;
+    }
+    let o = off + h.header_len();
+    match h.next_header() {
+        ip_proto::IPIP => Some(Inner::Net(Net::V4(o))),
+        ip_proto::IPV6 => Some(Inner::Net(Net::V6(o))),
+        _ => None,
+    }
+}
+
+/// GENEVE (RFC 8926) on its IANA port.
 const GENEVE_PORT: u16 = 6081;
 const GENEVE_PROTO_ETHERNET: u16 = 0x6558;
 
-/// Offset of the Ethernet frame inside a GENEVE payload: version 0, protocol type Ethernet;
-/// the 8-byte base header plus `opt_len` 4-byte words of options.
-fn geneve_inner(payload: &[u8]) -> Option<usize> {
+/// What a GENEVE payload (at `off` in the frame) carries: version 0, protocol type Ethernet,
+/// IPv4 or IPv6, after the 8-byte base header and `opt_len` 4-byte words of options.
+fn geneve_inner(payload: &[u8], off: usize) -> Option<Inner> {
     let h = payload.get(..8)?;
-    if h[0] >> 6 != 0 || u16::from_be_bytes([h[2], h[3]]) != GENEVE_PROTO_ETHERNET {
+    if h[0] >> 6 != 0 {
         return None;
     }
     let len = 8 + ((h[0] & 0x3f) as usize) * 4;
-    if payload.len() < len + EthernetFrame::HEADER_LEN {
-        return None;
+    let o = off + len;
+    match u16::from_be_bytes([h[2], h[3]]) {
+        GENEVE_PROTO_ETHERNET if payload.len() >= len + EthernetFrame::HEADER_LEN => Some(Inner::Ether(o, 0)),
+        ethertype::IPV4 if payload.len() > len => Some(Inner::Net(Net::V4(o))),
+        ethertype::IPV6 if payload.len() > len => Some(Inner::Net(Net::V6(o))),
+        _ => None,
     }
-    Some(len)
 }
 
 /// Open a GRE header in `frame[start..end]`: what it carries and where its payload starts.
@@ -561,6 +722,7 @@ fn gre(frame: &[u8], start: usize, end: usize) -> Result<Option<(Inner, usize)>,
             }
             Inner::Ppp(off)
         }
+        p if is_aruba_wlan(p) => Inner::Wlan(off),
         ethertype::IPV4
         | ethertype::IPV6
         | ethertype::VLAN
@@ -571,6 +733,13 @@ fn gre(frame: &[u8], start: usize, end: usize) -> Result<Option<(Inner, usize)>,
         _ => return Ok(None),
     };
     Ok(Some((inner, off)))
+}
+
+/// Aruba's GRE protocol types for 802.11 frames (0x8200 to 0x8370 in steps of 0x10), as Zeek
+/// registers them.
+#[inline]
+fn is_aruba_wlan(p: u16) -> bool {
+    (0x8200..=0x8370).contains(&p) && p & 0x000f == 0
 }
 
 /// Resolve what a tunnel carries to its IP header.
@@ -585,5 +754,6 @@ fn inner_net(frame: &[u8], inner: Inner, vl: &mut Vlans) -> Result<Net, Stop> {
         }
         Inner::EtherType(ty, off) => ethertype_chain(frame, ty, off, vl),
         Inner::Ppp(off) => ppp_frame(frame, off),
+        Inner::Wlan(off) => wlan(frame, off, vl),
     }
 }

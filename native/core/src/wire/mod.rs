@@ -10,27 +10,35 @@
 use crate::decode::PacketMeta;
 use core::ops::Range;
 
+pub mod ayiya;
 pub mod erspan;
 pub mod ethernet;
+pub mod fabricpath;
 pub mod gre;
+pub mod gtp;
 pub mod icmp;
+pub mod ieee80211;
 pub mod ipv4;
 pub mod ipv6;
+pub mod llc;
 pub mod loopback;
 pub mod mpls;
+pub mod pbb;
 pub mod ppp;
+pub mod radiotap;
 pub mod sctp;
 pub mod sll;
 pub mod tcp;
 pub mod teredo;
 pub mod udp;
+pub mod vntag;
 pub mod vxlan;
 
 mod frame;
 
 pub use frame::{
-    LINKTYPE_C_HDLC, LINKTYPE_PPP, MAX_IPV6_EXT_HEADERS, MAX_LINK_NESTING, MAX_MPLS_LABELS, MAX_TUNNEL_DEPTH,
-    MAX_VLAN_TAGS,
+    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPP, MAX_IPV6_EXT_HEADERS,
+    MAX_LINK_NESTING, MAX_MPLS_LABELS, MAX_TUNNEL_DEPTH, MAX_VLAN_TAGS,
 };
 
 /// IP protocol numbers (IPv4 protocol field, IPv6 next header).
@@ -101,8 +109,9 @@ impl DecodeError {
 /// The layer decoding stopped at.
 ///
 /// Everything below IP that is not a VLAN tag reports as `Link`: the link header itself, MPLS
-/// labels, PPPoE/PPP, and, for a tunnelled packet, the encapsulation headers (GRE, ERSPAN,
-/// VXLAN, Teredo) that are the inner packet's link layer.
+/// labels, PPPoE/PPP, FabricPath, VN-Tag, PBB, radiotap/802.11/LLC, and, for a tunnelled
+/// packet, the encapsulation headers (GRE, ERSPAN, VXLAN, GENEVE, Teredo, GTP-U, AYIYA) that
+/// are the inner packet's link layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Layer {
@@ -146,6 +155,21 @@ pub fn decode_frame(linktype: u32, frame: &[u8], meta: &mut PacketMeta) {
 #[inline]
 pub fn decode_frame_limited(linktype: u32, frame: &[u8], meta: &mut PacketMeta, max_depth: u8) {
     frame::decode_frame_limited(linktype, frame, meta, max_depth)
+}
+
+/// Decoder choices on which Suricata and Zeek differ. The default is Suricata's behaviour.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Also find Teredo and AYIYA by their content on UDP ports that are not theirs, as Zeek's
+    /// protocol detection does. Off (Suricata): Teredo only on port 3544, AYIYA only on 5072.
+    pub detect_udp_tunnels: bool,
+}
+
+/// As [`decode_frame_limited`], with the choices of `opts` (`max_depth`
+/// [`MAX_TUNNEL_DEPTH`] opens every tunnel).
+#[inline]
+pub fn decode_frame_with(linktype: u32, frame: &[u8], meta: &mut PacketMeta, max_depth: u8, opts: DecodeOptions) {
+    frame::decode_frame_with(linktype, frame, meta, max_depth, opts)
 }
 
 // ---- byte helpers shared by the views ------------------------------------------------------

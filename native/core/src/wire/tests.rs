@@ -2,7 +2,9 @@
 //! IP/transport rules, tunnels, and a deterministic mutation run. Header views are tested in
 //! their own files.
 
-use super::frame::{LINKTYPE_C_HDLC, LINKTYPE_PPP, MAX_TUNNEL_DEPTH};
+use super::frame::{
+    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPP, MAX_TUNNEL_DEPTH, MAX_VLAN_TAGS,
+};
 use super::{decode_frame, ip_proto, DecodeError, Layer};
 use crate::decode::{linktype, Fragment, PacketMeta};
 
@@ -467,7 +469,7 @@ fn error_truncated() {
 
 #[test]
 fn error_unsupported_link_type() {
-    for lt in [2u32, 105, 127, 147, 1000, u32::MAX] {
+    for lt in [2u32, 119, 147, 163, 239, 1000, u32::MAX] {
         let m = decode(lt, &v4_tcp());
         assert_eq!(m.stop, Some((DecodeError::UnsupportedLinkType, Layer::Link)));
         assert_eq!(m.ip_version, 0);
@@ -939,6 +941,327 @@ fn nested_tunnels() {
     assert_eq!(m.tunnel_depth, 3);
 }
 
+// ---- link shims and UDP tunnels Zeek decodes ------------------------------------------------
+
+/// A GTPv1-U T-PDU header (flags, type 0xff, length, TEID) and `opt` (optional field and
+/// extension headers) in front of `payload`.
+fn gtp_u(flags: u8, opt: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut b = vec![flags, 0xff];
+    b.extend_from_slice(&((opt.len() + payload.len()) as u16).to_be_bytes());
+    b.extend_from_slice(&[0, 0, 0, 7]);
+    b.extend_from_slice(opt);
+    b.extend_from_slice(payload);
+    b
+}
+
+/// An AYIYA header (16-byte identity, 20-byte signature) with `opcode` and `next_header`.
+fn ayiya_hdr(opcode: u8, next_header: u8) -> Vec<u8> {
+    let mut b = vec![0x41, 0x52, 0x10 | opcode, next_header, 0, 0, 0, 1];
+    b.extend_from_slice(&[0x5a; 36]);
+    b
+}
+
+/// An 802.11 data frame header (From DS), QoS when `qos` is Some(QoS control low byte).
+fn wlan_hdr(qos: Option<u8>) -> Vec<u8> {
+    let fc0 = if qos.is_some() { 0x88 } else { 0x08 };
+    let mut b = vec![fc0, 0x02, 0, 0];
+    b.extend_from_slice(&MACS);
+    b.extend_from_slice(&MACS[..6]);
+    b.extend_from_slice(&[0x10, 0x00]);
+    if let Some(q) = qos {
+        b.extend_from_slice(&[q, 0]);
+    }
+    b
+}
+
+fn snap(ty: u16) -> Vec<u8> {
+    let mut b = vec![0xaa, 0xaa, 0x03, 0, 0, 0];
+    b.extend_from_slice(&ty.to_be_bytes());
+    b
+}
+
+fn decode_opts(lt: u32, f: &[u8], opts: super::DecodeOptions) -> PacketMeta {
+    let mut m = PacketMeta::default();
+    super::decode_frame_with(lt, f, &mut m, MAX_TUNNEL_DEPTH, opts);
+    m
+}
+
+#[test]
+fn fabricpath() {
+    // Outer MACs, 0x8903, FTag/TTL, then a classic Ethernet frame.
+    let fp = cat(&[&MACS, &[0x89, 0x03, 0x00, 0x3f], &eth(0x0800, &v4_tcp())]);
+    let m = decode(linktype::ETHERNET, &fp);
+    assert_v4_tcp(&m, 16 + 14);
+    assert_eq!(m.tunnel_depth, 0);
+    // With a VLAN tag in the inner frame.
+    let fp = cat(&[&MACS, &[0x89, 0x03, 0x00, 0x3f], &eth_tags(&[(0x8100, 9)], 0x0800, &v4_tcp())]);
+    let m = decode(linktype::ETHERNET, &fp);
+    assert_v4_tcp(&m, 16 + 18);
+    assert_eq!(m.vlan, [9, 0]);
+    // Cut in the FabricPath header or in the inner Ethernet header.
+    assert_eq!(stop(linktype::ETHERNET, &fp[..15]), Some((DecodeError::Truncated, Layer::Link)));
+    assert_eq!(stop(linktype::ETHERNET, &fp[..29]), Some((DecodeError::Truncated, Layer::Link)));
+}
+
+#[test]
+fn pbb() {
+    // B-TAG (802.1ad), I-TAG, customer frame with its own VLAN tag.
+    let itag = [0x00, 0x1e, 0xbb, 0x30];
+    let customer = eth_tags(&[(0x8100, 7)], 0x0800, &v4_tcp());
+    let f = eth_tags(&[(0x88a8, 100)], 0x88e7, &cat(&[&itag, &customer]));
+    let m = decode(linktype::ETHERNET, &f);
+    assert_v4_tcp(&m, 18 + 4 + 18);
+    assert_eq!((m.vlan, m.tunnel_depth), ([100, 7], 0));
+    // Without the B-TAG.
+    let f = eth(0x88e7, &cat(&[&itag, &eth(0x86dd, &ip6(ip_proto::UDP, &udp(1, 2, b"x")))]));
+    let m = decode(linktype::ETHERNET, &f);
+    assert_eq!((m.ip_version, m.src_port, m.payload_off), (6, 1, 14 + 4 + 14 + 40 + 8));
+    // Cut in the I-TAG or the customer header; PBB nested too deep.
+    assert_eq!(stop(linktype::ETHERNET, &f[..16]), Some((DecodeError::Truncated, Layer::Link)));
+    assert_eq!(stop(linktype::ETHERNET, &f[..30]), Some((DecodeError::Truncated, Layer::Link)));
+    let mut deep = eth(0x0800, &v4_tcp());
+    for _ in 0..6 {
+        deep = eth(0x88e7, &cat(&[&itag, &deep]));
+    }
+    assert_eq!(stop(linktype::ETHERNET, &deep), Some((DecodeError::TooDeep, Layer::Link)));
+}
+
+#[test]
+fn vntag() {
+    // VN-Tag then a VLAN tag then IPv4 (Zeek's vntag.pcap).
+    let f = eth(0x8926, &cat(&[&[0, 0, 0, 0, 0x81, 0x00], &[0, 11, 0x08, 0x00], &v4_tcp()]));
+    let m = decode(linktype::ETHERNET, &f);
+    assert_v4_tcp(&m, 14 + 6 + 4);
+    assert_eq!(m.vlan, [11, 0]);
+    // VLAN, VN-Tag, VLAN sandwich.
+    let f = eth_tags(&[(0x8100, 250)], 0x8926, &cat(&[&[0, 0, 0, 0x33, 0x81, 0x00], &[0, 250, 0x08, 0x00], &v4_tcp()]));
+    let m = decode(linktype::ETHERNET, &f);
+    assert_v4_tcp(&m, 18 + 6 + 4);
+    assert_eq!(m.vlan, [250, 250]);
+    // Directly IPv4; cut tag; too many tags.
+    let f = eth(0x8926, &cat(&[&[0, 0, 0, 0, 0x08, 0x00], &v4_tcp()]));
+    assert_v4_tcp(&decode(linktype::ETHERNET, &f), 20);
+    assert_eq!(stop(linktype::ETHERNET, &f[..19]), Some((DecodeError::Truncated, Layer::Link)));
+    let mut many = cat(&[&[0, 0, 0, 0, 0x08, 0x00], &v4_tcp()]);
+    for _ in 0..MAX_VLAN_TAGS {
+        many = cat(&[&[0, 0, 0, 0, 0x89, 0x26], &many]);
+    }
+    assert_eq!(stop(linktype::ETHERNET, &eth(0x8926, &many)), Some((DecodeError::TooDeep, Layer::Vlan)));
+}
+
+#[test]
+fn ieee80211_link_types() {
+    let p = v4_tcp();
+    // LINKTYPE_IEEE802_11: data frame, LLC/SNAP, IPv4.
+    let f = cat(&[&wlan_hdr(None), &snap(0x0800), &p]);
+    let m = decode(LINKTYPE_IEEE802_11, &f);
+    assert_v4_tcp(&m, 24 + 8);
+    // QoS data, behind a radiotap header.
+    let rt = [0u8, 0, 12, 0, 0x02, 0, 0, 0, 0x10, 0, 0, 0];
+    let f = cat(&[&rt, &wlan_hdr(Some(0)), &snap(0x0800), &p]);
+    assert_v4_tcp(&decode(LINKTYPE_IEEE802_11_RADIOTAP, &f), 12 + 26 + 8);
+    // IPv6 in a four-address frame.
+    let mut h = wlan_hdr(None);
+    h[1] = 0x03;
+    h.extend_from_slice(&MACS[6..]);
+    let f = cat(&[&h, &snap(0x86dd), &ip6(ip_proto::UDP, &udp(5353, 5353, b"mdns"))]);
+    let m = decode(LINKTYPE_IEEE802_11, &f);
+    assert_eq!((m.ip_version, m.src_port, m.payload_off), (6, 5353, 30 + 8 + 48));
+    // A-MSDU: the first subframe is described.
+    let sub = cat(&[&snap(0x0800), &p]);
+    let amsdu = cat(&[&MACS, &(sub.len() as u16).to_be_bytes(), &sub]);
+    let f = cat(&[&wlan_hdr(Some(0x80)), &amsdu, &[0, 0, 0], &amsdu]);
+    assert_v4_tcp(&decode(LINKTYPE_IEEE802_11, &f), 26 + 14 + 8);
+}
+
+#[test]
+fn ieee80211_errors() {
+    let p = v4_tcp();
+    // Beacon (management), QoS Null (no data), protected data: not IP.
+    let mut beacon = wlan_hdr(None);
+    beacon[0] = 0x80;
+    assert_eq!(stop(LINKTYPE_IEEE802_11, &cat(&[&beacon, &[0; 40]])), Some((DecodeError::NotIp, Layer::Link)));
+    let mut null = wlan_hdr(Some(0));
+    null[0] = 0xc8;
+    assert_eq!(stop(LINKTYPE_IEEE802_11, &null), Some((DecodeError::NotIp, Layer::Link)));
+    let mut prot = wlan_hdr(None);
+    prot[1] |= 0x40;
+    assert_eq!(stop(LINKTYPE_IEEE802_11, &cat(&[&prot, &snap(0x0800), &p])), Some((DecodeError::NotIp, Layer::Link)));
+    // LLC that is not SNAP/RFC 1042 (spanning tree), ARP over SNAP.
+    let stp = cat(&[&wlan_hdr(None), &[0x42, 0x42, 0x03, 0, 0, 0, 0, 0], &[0; 30]]);
+    assert_eq!(stop(LINKTYPE_IEEE802_11, &stp), Some((DecodeError::NotIp, Layer::Link)));
+    let arp = cat(&[&wlan_hdr(None), &snap(0x0806), &[0; 28]]);
+    assert_eq!(stop(LINKTYPE_IEEE802_11, &arp), Some((DecodeError::NotIp, Layer::Link)));
+    // Truncated: header, QoS control, SNAP, A-MSDU subframe header; radiotap length.
+    let f = cat(&[&wlan_hdr(Some(0x80)), &[0; 10]]);
+    for cut in [&f[..20], &f[..25], &f[..30], &f[..]] {
+        assert_eq!(stop(LINKTYPE_IEEE802_11, cut), Some((DecodeError::Truncated, Layer::Link)));
+    }
+    let f = cat(&[&wlan_hdr(None), &snap(0x0800)[..5]]);
+    assert_eq!(stop(LINKTYPE_IEEE802_11, &f), Some((DecodeError::Truncated, Layer::Link)));
+    assert_eq!(
+        stop(LINKTYPE_IEEE802_11_RADIOTAP, &[0, 0, 40, 0, 0, 0, 0, 0, 1]),
+        Some((DecodeError::Truncated, Layer::Link))
+    );
+    assert_eq!(
+        stop(LINKTYPE_IEEE802_11_RADIOTAP, &[0, 0, 4, 0, 0, 0, 0, 0, 1]),
+        Some((DecodeError::BadHeaderLength, Layer::Link))
+    );
+}
+
+#[test]
+fn gtp_u_tunnel() {
+    let p = v4_tcp();
+    // Plain T-PDU between two GTP-U ports.
+    let f = eth(0x0800, &ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x30, &[], &p))));
+    let m = decode(linktype::ETHERNET, &f);
+    assert_v4_tcp(&m, 14 + 20 + 8 + 8);
+    assert_eq!((m.tunnel_depth, m.inner_off, m.inner_end), (1, 14 + 36, f.len() as u32));
+    // Sequence number, and an extension header chain (PDU session container), to a high port.
+    let opt = [0, 1, 0, 0x85, 1, 0x10, 0x05, 0];
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(40000, 2152, &gtp_u(0x36, &opt, &p))));
+    assert_v4_tcp(&m, 20 + 8 + 16);
+    // IPv6 inside.
+    let inner = ip6(ip_proto::UDP, &udp(1234, 5355, b"llmnr"));
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x32, &[0, 9, 0, 0], &inner))));
+    assert_eq!((m.ip_version, m.tunnel_depth, m.src_port, m.dst_port), (6, 1, 1234, 5355));
+    // Teredo inside GTP: two tunnels.
+    let teredo = ip4(ip_proto::UDP, &udp(50000, 3544, &inner));
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x30, &[], &teredo))));
+    assert_eq!((m.ip_version, m.tunnel_depth, m.src_port), (6, 2, 1234));
+}
+
+#[test]
+fn gtp_u_not_opened() {
+    let p = v4_tcp();
+    let not = |f: &[u8]| {
+        let m = decode(linktype::RAW, f);
+        assert_eq!((m.tunnel_depth, m.proto, m.l4_ok, m.stop), (0, ip_proto::UDP, true, None), "{:?}", f);
+    };
+    // Echo request (not a T-PDU), GTP' (PT clear), version 2.
+    let mut echo = gtp_u(0x32, &[0, 1, 0, 0], &[]);
+    echo[1] = 1;
+    not(&ip4(ip_proto::UDP, &udp(2152, 2152, &echo)));
+    not(&ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x20, &[], &p))));
+    not(&ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x48, &[0, 0, 0, 0], &p))));
+    // Payload is not IP; extension header of length 0; header cut.
+    not(&ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x30, &[], &[0x11; 40]))));
+    not(&ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x34, &[0, 0, 0, 0x85, 0, 0, 0, 0], &p))));
+    not(&ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x32, &[], &[]))));
+    // Not on the GTP-U port.
+    not(&ip4(ip_proto::UDP, &udp(2153, 2151, &gtp_u(0x30, &[], &p))));
+    // Inner IPv4 header bad: the outer packet stays described, with the stop.
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x30, &[], &p[..12]))));
+    assert_eq!((m.tunnel_depth, m.proto, m.stop), (0, ip_proto::UDP, Some((DecodeError::Truncated, Layer::Ipv4))));
+}
+
+#[test]
+fn ayiya() {
+    let inner6 = ip6(ip_proto::TCP, &tcp(53382, 80, 0x02, &[]));
+    let f = ip6(ip_proto::UDP, &udp(5072, 5072, &cat(&[&ayiya_hdr(1, 41), &inner6])));
+    let m = decode(linktype::RAW, &f);
+    assert_eq!((m.ip_version, m.tunnel_depth, m.src_port, m.tcp_flags), (6, 1, 53382, 0x02));
+    assert_eq!(m.inner_off as usize, 40 + 8 + 44);
+    // IPv4 inside.
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(40000, 5072, &cat(&[&ayiya_hdr(1, 4), &v4_tcp()]))));
+    assert_v4_tcp(&m, 20 + 8 + 44);
+    // Not forwarded data (echo), other next header, empty, cut header: plain UDP.
+    for payload in [
+        cat(&[&ayiya_hdr(2, 41), &inner6]),
+        cat(&[&ayiya_hdr(1, 17), &inner6]),
+        ayiya_hdr(1, 41),
+        ayiya_hdr(1, 41)[..30].to_vec(),
+    ] {
+        let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(5072, 5072, &payload)));
+        assert_eq!((m.tunnel_depth, m.proto, m.stop), (0, ip_proto::UDP, None));
+    }
+}
+
+#[test]
+fn udp_tunnel_content_detection() {
+    use super::DecodeOptions;
+    let zeek = DecodeOptions { detect_udp_tunnels: true };
+    // Teredo on another port: an IPv6 packet from a Teredo address (2001:0::/32).
+    let mut inner = ip6(ip_proto::ICMPV6, &icmp(128, 0, b"ping"));
+    inner[8..12].copy_from_slice(&[0x20, 0x01, 0, 0]);
+    let f = ip4(ip_proto::UDP, &udp(3797, 32900, &inner));
+    assert_eq!(decode(linktype::RAW, &f).tunnel_depth, 0, "Suricata: Teredo on port 3544 only");
+    let m = decode_opts(linktype::RAW, &f, zeek);
+    assert_eq!((m.ip_version, m.tunnel_depth, m.proto), (6, 1, ip_proto::ICMPV6));
+    // No Teredo address, no origin indication: not Teredo.
+    let f = ip4(ip_proto::UDP, &udp(3797, 32900, &ip6(ip_proto::ICMPV6, &icmp(128, 0, b"ping"))));
+    assert_eq!(decode_opts(linktype::RAW, &f, zeek).tunnel_depth, 0);
+    // AYIYA on another port.
+    let f = ip4(ip_proto::UDP, &udp(1000, 2000, &cat(&[&ayiya_hdr(1, 4), &v4_tcp()])));
+    assert_eq!(decode(linktype::RAW, &f).tunnel_depth, 0);
+    assert_v4_tcp(&decode_opts(linktype::RAW, &f, zeek), 20 + 8 + 44);
+    // The option does not change a packet on a tunnel port.
+    let f = ip4(ip_proto::UDP, &udp(4789, 1000, &cat(&[&ayiya_hdr(1, 4), &v4_tcp()])));
+    assert_eq!(decode_opts(linktype::RAW, &f, zeek).tunnel_depth, 0);
+}
+
+#[test]
+fn teredo_authentication() {
+    let inner = ip6(ip_proto::ICMPV6, &icmp(133, 0, &[0; 8]));
+    let auth = [0u8, 1, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0];
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(3797, 3544, &cat(&[&auth, &inner]))));
+    assert_eq!((m.ip_version, m.tunnel_depth, m.src_port), (6, 1, 133));
+    assert_eq!(m.inner_off as usize, 20 + 8 + 13);
+    // Authentication, then an origin indication.
+    let oi = [0u8, 0, 0xf1, 0x2a, 0xb9, 0xc8, 0x28, 0x15];
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(3544, 3797, &cat(&[&auth, &oi, &inner]))));
+    assert_eq!((m.ip_version, m.tunnel_depth), (6, 1));
+    assert_eq!(m.inner_off as usize, 20 + 8 + 21);
+}
+
+#[test]
+fn gre_in_udp_and_aruba() {
+    let p = v4_tcp();
+    // GRE in UDP (port 4754) carrying IPv4.
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(51714, 4754, &gre(0, 0x0800, &[], &p))));
+    assert_v4_tcp(&m, 20 + 8 + 4);
+    assert_eq!((m.tunnel_depth, m.inner_off), (1, 32));
+    // Not GRE on that port (bad version, truncated): plain UDP.
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(51714, 4754, &gre(5, 0x0800, &[], &p))));
+    assert_eq!((m.tunnel_depth, m.proto, m.stop), (0, ip_proto::UDP, None));
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(51714, 4754, &[0, 0])));
+    assert_eq!((m.tunnel_depth, m.proto, m.stop), (0, ip_proto::UDP, None));
+    // Aruba GRE (0x8200..0x8370): an 802.11 frame, here an A-MSDU.
+    let sub = cat(&[&snap(0x0800), &p]);
+    let wifi = cat(&[&wlan_hdr(Some(0x80)), &MACS, &(sub.len() as u16).to_be_bytes(), &sub]);
+    let m = decode(linktype::RAW, &ip4(ip_proto::GRE, &gre(0, 0x8240, &[], &wifi)));
+    assert_v4_tcp(&m, 24 + 26 + 14 + 8);
+    assert_eq!((m.tunnel_depth, m.inner_off), (1, 24));
+    // 0x8245 is not one of them: the GRE packet is the flow.
+    let m = decode(linktype::RAW, &ip4(ip_proto::GRE, &gre(0, 0x8245, &[], &wifi)));
+    assert_eq!((m.tunnel_depth, m.proto, m.stop), (0, ip_proto::GRE, None));
+}
+
+#[test]
+fn geneve() {
+    let p = v4_tcp();
+    // Ethernet, with one option word.
+    let g = cat(&[&[0x01, 0, 0x65, 0x58, 0, 0, 1, 0], &[0, 1, 2, 0], &eth(0x0800, &p)]);
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(12345, 6081, &g)));
+    assert_v4_tcp(&m, 20 + 8 + 12 + 14);
+    // IPv4 and IPv6 directly.
+    let g = cat(&[&[0, 0, 0x08, 0x00, 0, 0, 1, 0], &p]);
+    assert_v4_tcp(&decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(12345, 6081, &g))), 20 + 8 + 8);
+    let inner = ip6(ip_proto::UDP, &udp(40000, 40001, b"hello"));
+    let g = cat(&[&[0, 0, 0x86, 0xdd, 0x12, 0x34, 0x56, 0], &inner]);
+    let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(12345, 6081, &g)));
+    assert_eq!((m.ip_version, m.tunnel_depth, m.src_port), (6, 1, 40000));
+    // Version 1, other protocol, from port 6081 (destination only): not opened.
+    for (g, sp, dp) in [
+        (cat(&[&[0x40, 0, 0x08, 0x00, 0, 0, 1, 0], &p]), 1, 6081),
+        (cat(&[&[0, 0, 0x88, 0x47, 0, 0, 1, 0], &p]), 1, 6081),
+        (cat(&[&[0, 0, 0x08, 0x00, 0, 0, 1, 0], &p]), 6081, 1),
+    ] {
+        let m = decode(linktype::RAW, &ip4(ip_proto::UDP, &udp(sp, dp, &g)));
+        assert_eq!((m.tunnel_depth, m.proto), (0, ip_proto::UDP));
+    }
+}
+
 // ---- mutation -------------------------------------------------------------------------------
 
 struct XorShift(u64);
@@ -1016,6 +1339,37 @@ fn seeds() -> Vec<(u32, Vec<u8>)> {
         ),
         (linktype::RAW, ip4(ip_proto::UDP, &udp(1, 4789, &cat(&[&[8, 0, 0, 0, 0, 0, 1, 0], &eth(0x0800, &p4)])))),
         (linktype::RAW, ip4(ip_proto::UDP, &udp(3544, 1, &p6))),
+        // Formats Zeek decodes: FabricPath, PBB, VN-Tag, 802.11 (plain, radiotap, Aruba GRE,
+        // A-MSDU), GTP-U with extension headers, AYIYA, GRE in UDP, GENEVE with IP, Teredo with
+        // authentication.
+        (linktype::ETHERNET, cat(&[&MACS, &[0x89, 0x03, 0x00, 0x3f], &eth(0x0800, &p4)])),
+        (linktype::ETHERNET, eth_tags(&[(0x88a8, 9)], 0x88e7, &cat(&[&[0, 0, 0, 1], &eth(0x86dd, &p6)]))),
+        (linktype::ETHERNET, eth(0x8926, &cat(&[&[0, 0, 0, 0, 0x81, 0x00], &[0, 11, 0x08, 0x00], &p4]))),
+        (LINKTYPE_IEEE802_11, cat(&[&wlan_hdr(None), &snap(0x0800), &p4])),
+        (
+            LINKTYPE_IEEE802_11_RADIOTAP,
+            cat(&[&[0, 0, 12, 0, 2, 0, 0, 0, 0x10, 0, 0, 0], &wlan_hdr(Some(0)), &snap(0x86dd), &p6]),
+        ),
+        (
+            linktype::RAW,
+            ip4(
+                ip_proto::GRE,
+                &gre(
+                    0,
+                    0x8200,
+                    &[],
+                    &cat(&[&wlan_hdr(Some(0x80)), &MACS, &((p4.len() + 8) as u16).to_be_bytes(), &snap(0x0800), &p4]),
+                ),
+            ),
+        ),
+        (linktype::RAW, ip4(ip_proto::UDP, &udp(2152, 2152, &gtp_u(0x36, &[0, 1, 0, 0x85, 1, 0x10, 5, 0], &p4)))),
+        (linktype::RAW, ip6(ip_proto::UDP, &udp(5072, 5072, &cat(&[&ayiya_hdr(1, 41), &p6])))),
+        (linktype::RAW, ip4(ip_proto::UDP, &udp(1, 4754, &gre(0x2000, 0x86dd, &[0, 0, 0, 1], &p6)))),
+        (linktype::RAW, ip4(ip_proto::UDP, &udp(1, 6081, &cat(&[&[1, 0, 0x08, 0x00, 0, 0, 1, 0, 0, 1, 2, 0], &p4])))),
+        (
+            linktype::RAW,
+            ip4(ip_proto::UDP, &udp(3544, 1, &cat(&[&[0, 1, 1, 1, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0], &p6]))),
+        ),
     ];
     // A deep tunnel stack.
     let mut deep = p4.clone();
@@ -1072,6 +1426,8 @@ fn mutation_never_panics() {
         linktype::IPV6,
         LINKTYPE_PPP,
         LINKTYPE_C_HDLC,
+        LINKTYPE_IEEE802_11,
+        LINKTYPE_IEEE802_11_RADIOTAP,
         7,
     ];
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
