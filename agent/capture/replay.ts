@@ -11,6 +11,7 @@
 import { CaptureFileError, ErrorCodes, SensorError } from '../errors.js';
 import { native, type NativeCaptureReader } from '../native/index.js';
 import { decodeRecords, INDEX_ENTRY_SIZE, type FlowRecord } from '../native/layout.js';
+import type { WindowAggregate } from '../verdict/types.js';
 import type { WorkerResult } from '../workers/messages.js';
 import { ShardPool } from '../workers/pool.js';
 
@@ -41,6 +42,8 @@ export interface ReplaySummary {
   /** Bytes of capture file read (headers included). */
   fileBytes: number;
   flows: number;
+  /** Window records delivered (0 without an `onWindow` callback). */
+  windows: number;
   fileErrors: CaptureFileError[];
   /** Engine counters summed over workers, plus `worker_lost`. */
   counters: Record<string, number>;
@@ -54,10 +57,18 @@ interface Slot {
   counts: Uint32Array;
 }
 
+/**
+ * Replay `files` in order. Finished flows go to `onFlow`; with `onWindow`, the engines also
+ * account bytes per (group, tumbling window) (`emit_windows=true` is put before
+ * `opts.engineConfig`, which may still turn it off or set home_net / window_seconds / ...) and
+ * every closed window's aggregate goes to `onWindow`, in the order each worker produced it.
+ * Either callback may return a promise to hold the reader back (backpressure).
+ */
 export async function replayFiles(
   files: string[],
   opts: ReplayOptions,
   onFlow: (r: FlowRecord) => void | Promise<void>,
+  onWindow?: (w: WindowAggregate) => void | Promise<void>,
 ): Promise<ReplaySummary> {
   const shards = opts.workers;
   if (!Number.isInteger(shards) || shards < 1 || shards > 64) {
@@ -75,8 +86,9 @@ export async function replayFiles(
   const free: Slot[] = [...slots];
   let wakeFree: (() => void) | null = null;
 
-  const pool = new ShardPool(shards, { engineConfig: opts.engineConfig ?? '' });
-  const summary: ReplaySummary = { packets: 0, fileBytes: 0, flows: 0, fileErrors: [], counters: {} };
+  const engineConfig = onWindow ? `emit_windows=true\n${opts.engineConfig ?? ''}` : (opts.engineConfig ?? '');
+  const pool = new ShardPool(shards, { engineConfig });
+  const summary: ReplaySummary = { packets: 0, fileBytes: 0, flows: 0, windows: 0, fileErrors: [], counters: {} };
   const inFlight = new Set<Promise<void>>();
   let workerLost = 0;
   let failure: unknown = null;
@@ -85,11 +97,21 @@ export async function replayFiles(
   let backpressure: Promise<void> | undefined;
   const deliver = (r: WorkerResult): void => {
     if (r.records && r.length > 0) {
-      decodeRecords(r.records, r.length, (rec) => {
-        summary.flows += 1;
-        const wait = onFlow(rec);
-        if (wait) backpressure = wait;
-      });
+      decodeRecords(
+        r.records,
+        r.length,
+        (rec) => {
+          summary.flows += 1;
+          const wait = onFlow(rec);
+          if (wait) backpressure = wait;
+        },
+        onWindow &&
+          ((w) => {
+            summary.windows += 1;
+            const wait = onWindow(w);
+            if (wait) backpressure = wait;
+          }),
+      );
     }
   };
   const guard = (p: Promise<WorkerResult>): Promise<void> =>

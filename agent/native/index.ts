@@ -18,6 +18,8 @@ export interface NativeFlowEngine {
   flushAll(): void;
   drain(out: Uint8Array): number;
   pending(): number;
+  /** Bytes `drain` needs to take every pending record. */
+  pendingBytes(): number;
   counterNames(): string;
   counters(out: BigUint64Array): number;
 }

@@ -2,11 +2,33 @@
  * TypeScript mirror of `native/core/src/batch.rs`: the byte layouts that cross the N-API
  * boundary. Keep in lockstep; `LAYOUT_VERSION` is checked against the addon at load time.
  */
-export const LAYOUT_VERSION = 2;
+import { formatCommunityId, type CommunityIdFormat } from '../output/eve.js';
+import { formatIp, formatTs, protoName } from '../output/net-format.js';
+import type { WindowAggregate } from '../verdict/types.js';
+
+export const LAYOUT_VERSION = 3;
 export const INDEX_ENTRY_SIZE = 24;
 export const RECORD_HEADER_SIZE = 8;
 export const KIND_FLOW = 1;
+export const KIND_WINDOW = 2;
 export const FLOW_RECORD_SIZE = RECORD_HEADER_SIZE + 160;
+/** A window record is this many bytes plus 20 per listed Community ID (at most 64). */
+export const WINDOW_RECORD_MIN = RECORD_HEADER_SIZE + 168;
+export const WINDOW_MAX_COMMUNITY_IDS = 64;
+export const WINDOW_RECORD_MAX = WINDOW_RECORD_MIN + 20 * WINDOW_MAX_COMMUNITY_IDS;
+export const WINDOW_FLAG_LOWER_BOUND = 1;
+export const WINDOW_FLAG_UNIQUE_INEXACT = 2;
+
+/**
+ * Application protocol names by the engine's u8 code; 0 is "not known yet" (null). The engine
+ * does not detect any yet; app-layer detection extends this table in lockstep with the core.
+ */
+export const APP_PROTOS: readonly (string | null)[] = [null];
+
+export function appProtoName(code: number): string | null {
+  if (code === 0) return null;
+  return APP_PROTOS[code] ?? `app_proto_${code}`;
+}
 
 export const FLOW_STATES = ['new', 'established', 'closed'] as const;
 export const END_REASONS = ['timeout', 'tcp_fin', 'tcp_rst', 'memcap', 'shutdown'] as const;
@@ -44,8 +66,18 @@ export interface FlowRecord {
   communityIdDigest: Uint8Array;
 }
 
-/** Decode every record in `buf[0..length)`. Unknown kinds are skipped by their length. */
-export function decodeRecords(buf: ArrayBuffer, length: number, onFlow: (r: FlowRecord) => void): void {
+/**
+ * Decode every record in `buf[0..length)`, in stream order: flow records to `onFlow`, window
+ * records to `onWindow` (skipped without one). Unknown kinds are skipped by their length.
+ * Community IDs of windows are formatted as `cid` says (base64 by default, like EVE flows).
+ */
+export function decodeRecords(
+  buf: ArrayBuffer,
+  length: number,
+  onFlow: (r: FlowRecord) => void,
+  onWindow?: (w: WindowAggregate) => void,
+  cid: CommunityIdFormat = { base64: true },
+): void {
   const view = new DataView(buf, 0, length);
   const bytes = new Uint8Array(buf, 0, length);
   let at = 0;
@@ -56,8 +88,63 @@ export function decodeRecords(buf: ArrayBuffer, length: number, onFlow: (r: Flow
       throw new Error(`corrupt record stream at ${at}: kind ${kind}, length ${total}`);
     }
     if (kind === KIND_FLOW) onFlow(decodeFlow(view, bytes, at + RECORD_HEADER_SIZE));
+    else if (kind === KIND_WINDOW && onWindow) onWindow(decodeWindow(view, bytes, at, total, cid));
     at += total;
   }
+}
+
+/** One window record (`at` = its header) as the verdict contract's `WindowAggregate`. */
+function decodeWindow(v: DataView, b: Uint8Array, at: number, total: number, cid: CommunityIdFormat): WindowAggregate {
+  const o = at + RECORD_HEADER_SIZE;
+  const n = v.getUint16(o + 42, true);
+  if (total !== WINDOW_RECORD_MIN + 20 * n) {
+    throw new Error(`corrupt window record at ${at}: length ${total} for ${n} community ids`);
+  }
+  const alen = v.getUint8(o + 32) === 6 ? 16 : 4;
+  const u64 = (off: number): number => Number(v.getBigUint64(o + off, true));
+  const proto = protoName(v.getUint8(o + 33));
+  const appProto = appProtoName(v.getUint8(o + 34));
+  const flags = v.getUint8(o + 35);
+  const srcIp = formatIp(b.subarray(o, o + alen));
+  const destIp = formatIp(b.subarray(o + 16, o + 16 + alen));
+  const destPort = v.getUint16(o + 36, true);
+  const startNs = v.getBigUint64(o + 48, true);
+  const endNs = v.getBigUint64(o + 56, true);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = o + 168 + 20 * i;
+    ids.push(formatCommunityId(b.subarray(c, c + 20), cid));
+  }
+  return {
+    src_ip: srcIp,
+    dest_ip: destIp,
+    dest_port: destPort,
+    proto,
+    app_proto: appProto,
+    window_start: formatTs(startNs),
+    window_end: formatTs(endNs),
+    window_start_ns: startNs,
+    window_end_ns: endNs,
+    flow_count: u64(64),
+    unique_flows: u64(72),
+    total_upload_bytes: u64(80),
+    total_download_bytes: u64(88),
+    upload_packets: u64(96),
+    download_packets: u64(104),
+    largest_flow: {
+      src_ip: srcIp,
+      src_port: v.getUint16(o + 38, true),
+      dest_ip: destIp,
+      dest_port: v.getUint16(o + 40, true),
+      proto,
+      app_proto: appProto,
+      community_id: formatCommunityId(b.subarray(o + 128, o + 148), cid),
+      upload_bytes: u64(112),
+    },
+    community_ids: ids,
+    community_ids_total: u64(152),
+    lower_bound: (flags & WINDOW_FLAG_LOWER_BOUND) !== 0,
+  };
 }
 
 function decodeFlow(v: DataView, b: Uint8Array, o: number): FlowRecord {

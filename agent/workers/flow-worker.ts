@@ -1,20 +1,22 @@
 /**
  * A flow worker: owns exactly one native FlowEngine for its shard of the traffic. Packets arrive
- * as (shared chunk, index region) pairs; finished flow records go back as one transferred
- * ArrayBuffer per task. No JS object is made per packet or per flow here.
+ * as (shared chunk, index region) pairs; finished flow records and closed-window records go
+ * back, in the order the engine produced them, as one transferred ArrayBuffer per task. No JS
+ * object is made per packet, flow or window here.
  */
 import { workerData } from 'node:worker_threads';
 import { native } from '../native/index.js';
-import { FLOW_RECORD_SIZE, INDEX_ENTRY_SIZE } from '../native/layout.js';
+import { INDEX_ENTRY_SIZE } from '../native/layout.js';
 import type { WorkerInit, WorkerResult, WorkerTask } from './messages.js';
 
 const init = workerData as WorkerInit;
 const engine = new native.FlowEngine(init.engineConfig);
 
 function drainAll(): WorkerResult {
-  const pending = engine.pending();
-  if (pending === 0) return { records: null, length: 0 };
-  const buf = new ArrayBuffer(pending * FLOW_RECORD_SIZE);
+  // Records differ in size (window records carry a Community ID list): ask for the exact total.
+  const bytes = engine.pendingBytes();
+  if (bytes === 0) return { records: null, length: 0 };
+  const buf = new ArrayBuffer(bytes);
   const length = engine.drain(new Uint8Array(buf));
   return { records: buf, length };
 }

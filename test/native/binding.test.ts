@@ -7,7 +7,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORPUS, HAVE_CORPUS } from '../helpers/corpus.js';
 import { native } from '../../agent/native/index.js';
-import { decodeRecords, FLOW_RECORD_SIZE, INDEX_ENTRY_SIZE, LAYOUT_VERSION, type FlowRecord } from '../../agent/native/layout.js';
+import {
+  decodeRecords,
+  FLOW_RECORD_SIZE,
+  INDEX_ENTRY_SIZE,
+  LAYOUT_VERSION,
+  WINDOW_RECORD_MIN,
+  type FlowRecord,
+} from '../../agent/native/layout.js';
+import type { WindowAggregate } from '../../agent/verdict/types.js';
 
 /** An Ethernet/IPv4/UDP frame from 10.0.0.1:1000 to 192.0.2.9:53 with `payload` bytes. */
 function udpFrame(payload: number, reverse = false): Uint8Array {
@@ -47,11 +55,12 @@ function batch(frames: Uint8Array[], t0 = 1_700_000_000_000_000_000n): { chunk: 
   return { chunk, index };
 }
 
-function drain(engine: InstanceType<typeof native.FlowEngine>): FlowRecord[] {
-  const out = new Uint8Array(engine.pending() * FLOW_RECORD_SIZE);
+function drain(engine: InstanceType<typeof native.FlowEngine>, windows: WindowAggregate[] = []): FlowRecord[] {
+  const out = new Uint8Array(engine.pendingBytes());
   const n = engine.drain(out);
+  expect(n).toBe(out.length);
   const recs: FlowRecord[] = [];
-  decodeRecords(out.buffer, n, (r) => recs.push(r));
+  decodeRecords(out.buffer, n, (r) => recs.push(r), (w) => windows.push(w));
   return recs;
 }
 
@@ -59,6 +68,7 @@ describe('native binding', () => {
   it('reports the layout version the agent was built for, and its capabilities', () => {
     expect(native.layoutVersion()).toBe(LAYOUT_VERSION);
     expect(native.capabilities()).toContain('flows');
+    expect(native.capabilities()).toContain('windows');
   });
 
   it('processes a batch from JS-owned buffers and drains fixed-layout records', () => {
@@ -72,6 +82,55 @@ describe('native binding', () => {
     expect(r!.bytesToServer).toBe(2 * 42 + 40);
     expect(r!.ipBytesToServer).toBe(2 * 28 + 40);
     expect(Array.from(r!.src)).toEqual([10, 0, 0, 1]);
+  });
+
+  it('emits window records, interleaved with flows, only when asked to', () => {
+    // 2023-11-14T22:13:20Z; the 900 s window holding it starts at 22:00:00.
+    const t0 = 1_700_000_000_000_000_000n;
+    const frames = [udpFrame(10), udpFrame(20, true), udpFrame(30)];
+    const off = new native.FlowEngine('community_id_seed=0');
+    const a = batch(frames, t0);
+    off.process(a.chunk, a.index, 3, t0);
+    off.flushAll();
+    expect(off.pendingBytes()).toBe(FLOW_RECORD_SIZE);
+
+    const engine = new native.FlowEngine('emit_windows=true\nwindow_grace_seconds=0');
+    const b = batch(frames, t0);
+    engine.process(b.chunk, b.index, 3, t0 + 1_000_000_000n);
+    expect(engine.pending()).toBe(0);
+    // The clock passes the window's end: it closes while the flow lives on (UDP "new" times out
+    // after 30 s, so the flow ends here too, first).
+    engine.advance(t0 + 900_000_000_000n);
+    expect(engine.pendingBytes()).toBe(FLOW_RECORD_SIZE + WINDOW_RECORD_MIN + 20);
+    const windows: WindowAggregate[] = [];
+    const [flow] = drain(engine, windows);
+    expect(windows).toHaveLength(1);
+    const w = windows[0]!;
+    expect(w).toMatchObject({
+      src_ip: '10.0.0.1',
+      dest_ip: '192.0.2.9',
+      dest_port: 53,
+      proto: 'UDP',
+      app_proto: null,
+      window_start: '2023-11-14T22:00:00.000000+0000',
+      window_end: '2023-11-14T22:15:00.000000+0000',
+      window_start_ns: 1_699_999_200_000_000_000n,
+      window_end_ns: 1_700_000_100_000_000_000n,
+      flow_count: 1,
+      unique_flows: 1,
+      total_upload_bytes: flow!.bytesToServer,
+      total_download_bytes: flow!.bytesToClient,
+      upload_packets: 2,
+      download_packets: 1,
+      community_ids_total: 1,
+      lower_bound: false,
+    });
+    expect(w.largest_flow).toMatchObject({ src_ip: '10.0.0.1', src_port: 1000, dest_ip: '192.0.2.9', dest_port: 53, proto: 'UDP', app_proto: null });
+    expect(w.largest_flow.upload_bytes).toBe(flow!.bytesToServer);
+    const cid = native.communityId(Uint8Array.from([10, 0, 0, 1]), Uint8Array.from([192, 0, 2, 9]), 17, 1000, 53, 0, true);
+    expect(w.largest_flow.community_id).toBe(cid);
+    expect(w.community_ids).toEqual([cid]);
+    expect(() => new native.FlowEngine('window_seconds=1')).toThrow(/window_seconds must be 5\.\.604800/);
   });
 
   it('counts garbage instead of throwing, and counts index entries outside the chunk', () => {

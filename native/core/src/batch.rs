@@ -5,8 +5,10 @@
 //! `ts_ns u64 | offset u32 | caplen u32 | wirelen u32 | linktype u16 | reserved u16`.
 //! The reader writes one index region per shard.
 //!
-//! **Output records** (engine -> agent): a stream of records, each
-//! `kind u16 | total_len u16 | reserved u32` followed by the body. Kind 1 is a flow record:
+//! **Output records** (engine -> agent): a stream of records in the order the engine produced
+//! them, each `kind u16 | total_len u16 | reserved u32` followed by the body; `total_len`
+//! includes the 8-byte header, and a reader skips unknown kinds by it. `drain_records` never
+//! splits a record. Kind 1 is a flow record (fixed `FLOW_RECORD_SIZE` bytes):
 //! ```text
 //!   0 src [16]      16 dst [16]      32 ip_version u8  33 proto u8  34 state u8  35 reason u8
 //!  36 src_port u16  38 dst_port u16  40 vlan0 u16      42 vlan1 u16
@@ -16,19 +18,57 @@
 //! 112 flow_id u64  120 community_id [20]  140 wire_bytes_toserver u64  148 wire_bytes_toclient u64
 //! 156 reserved [4]
 //! ```
+//! Kind 2 is a window record: one (group, window) aggregate when its window closes (see
+//! `window.rs`), `WINDOW_RECORD_MIN` bytes plus 20 per listed Community ID:
+//! ```text
+//!   0 src [16] (group client, inside home-net)    16 dst [16] (group server, outside it)
+//!  32 ip_version u8  33 proto u8  34 app_proto u8 (0 = none yet)
+//!  35 flags u8: bit 0 lower_bound (unattributed_packets > 0), bit 1 unique_flows is a lower bound
+//!  36 dest_port u16 (0 for protocols without ports)  38 largest_src_port u16  40 largest_dest_port u16
+//!  42 community_id_count u16 (n <= 64)  44 reserved [4]
+//!  48 window_start_ns u64  56 window_end_ns u64 (exclusive: start + window length)
+//!  64 flow_count u64  72 unique_flows u64
+//!  80 upload_bytes u64  88 download_bytes u64  96 upload_packets u64  104 download_packets u64
+//! 112 largest_upload_bytes u64  120 largest_flow_id u64 (the flow record's flow_id)
+//! 128 largest_community_id [20]  148 reserved [4]
+//! 152 community_ids_total u64 (distinct IDs, all counted)  160 unattributed_packets u64
+//! 168 community_ids [20 * n] (raw SHA-1 digests, first n in flush order)
+//! ```
+//! Upload = client to server. Bytes are captured frame bytes, like the flow record's `bytes_*`.
 
 use crate::capture::PacketRef;
 use crate::decode::{decode_outer, PacketMeta};
-use crate::engine::FlowEngine;
+use crate::engine::{FlowEngine, Record};
 use crate::flow::FlowRecord;
 use crate::hash::shard_hash;
+use crate::window::{GroupKey, LargestFlow, WindowRecord, MAX_COMMUNITY_IDS};
 
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 pub const INDEX_ENTRY_SIZE: usize = 24;
 pub const RECORD_HEADER_SIZE: usize = 8;
 pub const KIND_FLOW: u16 = 1;
+pub const KIND_WINDOW: u16 = 2;
 pub const FLOW_BODY_SIZE: usize = 160;
 pub const FLOW_RECORD_SIZE: usize = RECORD_HEADER_SIZE + FLOW_BODY_SIZE;
+/// Fixed part of a window record's body; 20 bytes per Community ID follow it.
+pub const WINDOW_BODY_FIXED: usize = 168;
+pub const WINDOW_RECORD_MIN: usize = RECORD_HEADER_SIZE + WINDOW_BODY_FIXED;
+pub const WINDOW_RECORD_MAX: usize = WINDOW_RECORD_MIN + 20 * MAX_COMMUNITY_IDS;
+pub const WINDOW_FLAG_LOWER_BOUND: u8 = 1;
+pub const WINDOW_FLAG_UNIQUE_INEXACT: u8 = 2;
+
+/// Community IDs a window record lists (the rest are only counted).
+fn listed_ids(w: &WindowRecord) -> usize {
+    w.community_ids.len().min(MAX_COMMUNITY_IDS)
+}
+
+/// Encoded size of a record, header included.
+pub fn record_size(r: &Record) -> usize {
+    match r {
+        Record::Flow(_) => FLOW_RECORD_SIZE,
+        Record::Window(w) => WINDOW_RECORD_MIN + 20 * listed_ids(w),
+    }
+}
 
 pub fn write_index_entry(region: &mut [u8], i: usize, p: &PacketRef) -> bool {
     let at = i * INDEX_ENTRY_SIZE;
@@ -135,20 +175,137 @@ pub fn encode_flow(rec: &FlowRecord, out: &mut [u8]) -> bool {
     true
 }
 
-/// Write as many pending records as fit into `out`; returns bytes written.
+fn put_u64(b: &mut [u8], at: usize, v: u64) {
+    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+}
+
+fn get_u64(b: &[u8], at: usize) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(x)
+}
+
+fn get_u16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+/// Encode a window record at the start of `out`; false (nothing written) if it does not fit.
+pub fn encode_window(w: &WindowRecord, out: &mut [u8]) -> bool {
+    let n = listed_ids(w);
+    let size = WINDOW_RECORD_MIN + 20 * n;
+    let o = match out.get_mut(..size) {
+        Some(o) => o,
+        None => return false,
+    };
+    o.fill(0);
+    o[0..2].copy_from_slice(&KIND_WINDOW.to_le_bytes());
+    o[2..4].copy_from_slice(&(size as u16).to_le_bytes());
+    let b = &mut o[RECORD_HEADER_SIZE..];
+    let g = &w.group;
+    b[0..16].copy_from_slice(&g.src);
+    b[16..32].copy_from_slice(&g.dst);
+    b[32] = g.ip_version;
+    b[33] = g.proto;
+    b[34] = g.app_proto;
+    b[35] = if w.lower_bound() { WINDOW_FLAG_LOWER_BOUND } else { 0 } | if w.unique_flows_inexact { WINDOW_FLAG_UNIQUE_INEXACT } else { 0 };
+    b[36..38].copy_from_slice(&g.dest_port.to_le_bytes());
+    b[38..40].copy_from_slice(&w.largest.src_port.to_le_bytes());
+    b[40..42].copy_from_slice(&w.largest.dst_port.to_le_bytes());
+    b[42..44].copy_from_slice(&(n as u16).to_le_bytes());
+    let u64s = [
+        w.window_start_ns,
+        w.window_end_ns,
+        w.flow_count,
+        w.unique_flows,
+        w.upload_bytes,
+        w.download_bytes,
+        w.upload_packets,
+        w.download_packets,
+        w.largest.upload_bytes,
+        w.largest.flow_id,
+    ];
+    for (i, v) in u64s.iter().enumerate() {
+        put_u64(b, 48 + i * 8, *v);
+    }
+    b[128..148].copy_from_slice(&w.largest.community_id);
+    put_u64(b, 152, w.community_ids_total);
+    put_u64(b, 160, w.unattributed_packets);
+    for (i, cid) in w.community_ids.iter().take(n).enumerate() {
+        let at = WINDOW_BODY_FIXED + 20 * i;
+        b[at..at + 20].copy_from_slice(cid);
+    }
+    true
+}
+
+/// Decode one window record (header included) as `encode_window` wrote it. The agent has its
+/// own decoder (`agent/native/layout.ts`); this one is for tests and tools.
+pub fn decode_window(r: &[u8]) -> Option<WindowRecord> {
+    if r.len() < WINDOW_RECORD_MIN || get_u16(r, 0) != KIND_WINDOW {
+        return None;
+    }
+    let total = get_u16(r, 2) as usize;
+    let b = r.get(RECORD_HEADER_SIZE..total)?;
+    let n = get_u16(b, 42) as usize;
+    if total != WINDOW_RECORD_MIN + 20 * n {
+        return None;
+    }
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    src.copy_from_slice(&b[0..16]);
+    dst.copy_from_slice(&b[16..32]);
+    let mut largest_cid = [0u8; 20];
+    largest_cid.copy_from_slice(&b[128..148]);
+    let community_ids = (0..n)
+        .map(|i| {
+            let mut c = [0u8; 20];
+            c.copy_from_slice(&b[WINDOW_BODY_FIXED + 20 * i..WINDOW_BODY_FIXED + 20 * i + 20]);
+            c
+        })
+        .collect();
+    Some(WindowRecord {
+        group: GroupKey { src, dst, dest_port: get_u16(b, 36), proto: b[33], app_proto: b[34], ip_version: b[32] },
+        window_start_ns: get_u64(b, 48),
+        window_end_ns: get_u64(b, 56),
+        flow_count: get_u64(b, 64),
+        unique_flows: get_u64(b, 72),
+        upload_bytes: get_u64(b, 80),
+        download_bytes: get_u64(b, 88),
+        upload_packets: get_u64(b, 96),
+        download_packets: get_u64(b, 104),
+        largest: LargestFlow {
+            src_port: get_u16(b, 38),
+            dst_port: get_u16(b, 40),
+            upload_bytes: get_u64(b, 112),
+            flow_id: get_u64(b, 120),
+            community_id: largest_cid,
+        },
+        community_ids,
+        community_ids_total: get_u64(b, 152),
+        unattributed_packets: get_u64(b, 160),
+        unique_flows_inexact: b[35] & WINDOW_FLAG_UNIQUE_INEXACT != 0,
+    })
+}
+
+/// Write as many pending records as fit into `out`, flow and window records interleaved in the
+/// order the engine produced them; never a partial record. Returns bytes written.
+/// `engine.pending_bytes()` is the size that takes everything.
 pub fn drain_records(engine: &mut FlowEngine, out: &mut [u8]) -> usize {
     let mut at = 0;
     while let Some(rec) = engine.peek_record() {
-        let rec = *rec;
+        let size = record_size(rec);
         let slot = match out.get_mut(at..) {
-            Some(s) => s,
-            None => break,
+            Some(s) if s.len() >= size => s,
+            _ => break,
         };
-        if !encode_flow(&rec, slot) {
+        let written = match rec {
+            Record::Flow(f) => encode_flow(f, slot),
+            Record::Window(w) => encode_window(w, slot),
+        };
+        if !written {
             break;
         }
         engine.pop_record();
-        at += FLOW_RECORD_SIZE;
+        at += size;
     }
     at
 }
@@ -156,6 +313,45 @@ pub fn drain_records(engine: &mut FlowEngine, out: &mut [u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn window_record_round_trip() {
+        let mut w = WindowRecord {
+            group: GroupKey { src: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5], dst: [9; 16], dest_port: 443, proto: 6, app_proto: 3, ip_version: 6 },
+            window_start_ns: 1_710_234_000_000_000_000,
+            window_end_ns: 1_710_234_900_000_000_000,
+            flow_count: 7,
+            unique_flows: 5,
+            upload_bytes: u64::MAX - 1,
+            download_bytes: 12345,
+            upload_packets: 1 << 40,
+            download_packets: 3,
+            largest: LargestFlow { src_port: 40000, dst_port: 443, upload_bytes: 999, flow_id: (1 << 53) - 1, community_id: [0xab; 20] },
+            community_ids: (0..5u8).map(|i| [i; 20]).collect(),
+            community_ids_total: 5,
+            unattributed_packets: 2,
+            unique_flows_inexact: true,
+        };
+        let mut buf = vec![0xeeu8; WINDOW_RECORD_MAX];
+        assert!(encode_window(&w, &mut buf));
+        let size = WINDOW_RECORD_MIN + 5 * 20;
+        assert_eq!(u16::from_le_bytes([buf[2], buf[3]]) as usize, size);
+        assert_eq!(buf[RECORD_HEADER_SIZE + 35], WINDOW_FLAG_LOWER_BOUND | WINDOW_FLAG_UNIQUE_INEXACT);
+        assert_eq!(decode_window(&buf[..size]), Some(w.clone()));
+        assert!(!encode_window(&w, &mut buf[..size - 1]), "does not fit: nothing written");
+        // Empty list, flags clear.
+        w.community_ids.clear();
+        w.unattributed_packets = 0;
+        w.unique_flows_inexact = false;
+        assert!(encode_window(&w, &mut buf));
+        assert_eq!(buf[RECORD_HEADER_SIZE + 35], 0);
+        assert_eq!(decode_window(&buf[..WINDOW_RECORD_MIN]), Some(w.clone()));
+        assert_eq!(record_size(&Record::Window(w)), WINDOW_RECORD_MIN);
+        // A corrupt length is refused, not misread.
+        buf[2] = 0xff;
+        assert_eq!(decode_window(&buf[..WINDOW_RECORD_MIN]), None);
+        assert!(WINDOW_RECORD_MAX <= u16::MAX as usize);
+    }
 
     #[test]
     fn index_round_trip_and_bounds() {

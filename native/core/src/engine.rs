@@ -3,16 +3,20 @@
 //! One `FlowEngine` lives in one worker and sees only its shard of the traffic. It is driven by
 //! packet time only: `process_packet` moves the clock forward, `advance` moves it on an idle tick
 //! (live capture) or at the end of a batch, and `flush_all` ends every flow at shutdown.
+//!
+//! Output is one ordered stream of records: flow records when flows end, and (with
+//! `emit_windows`) window records when tumbling windows close (see `window.rs`).
 
 use std::collections::VecDeque;
 
-use crate::community_id::{community_id_v1, CommunityIdInput};
+use crate::batch::record_size;
 use crate::decode::{decode, decode_outer, PacketMeta};
 use crate::flow::frag::FragTracker;
 use crate::flow::key::{key_for, KeyOutcome, Untracked, PROTO_ESP, PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP};
 use crate::flow::{EndReason, Flow, FlowRecord, FlowState, FlowTable, Timeouts, BYTES_PER_FLOW, TO_CLIENT, TO_SERVER};
-use crate::hash::mix64;
+use crate::net::HomeNet;
 use crate::stats::Stats;
+use crate::window::{WindowParams, WindowRecord, WindowState, MAX_GRACE_SECONDS, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS};
 
 const NS: u64 = 1_000_000_000;
 const TCP_FIN: u8 = 0x01;
@@ -40,6 +44,19 @@ pub struct EngineConfig {
     /// ICMPv4 error messages that do not belong to a tracked flow become their own one-way flows
     /// (Suricata tracks none of them). On by default so every packet is in some flow record.
     pub icmp_error_flows: bool,
+    /// Account bytes per (group, window) and emit window records. Off by default: a consumer
+    /// that wants windows turns it on (the agent's replay does when it has a window callback).
+    pub emit_windows: bool,
+    /// Internal address space (default RFC 1918). Groups need the client inside, the server outside.
+    pub home_net: HomeNet,
+    /// Tumbling window length, aligned to the epoch (5 s .. 7 days).
+    pub window_seconds: u64,
+    /// A window closes when packet time passes its end plus this (0 .. 7 days).
+    pub window_grace_seconds: u64,
+    /// Most (group, window) aggregates held at once; 0 = the flow table's flow limit.
+    pub window_max_groups: u64,
+    /// Memory budget of the aggregates (entries, port sets, Community ID lists).
+    pub window_memcap_bytes: u64,
 }
 
 impl Default for EngineConfig {
@@ -54,6 +71,12 @@ impl Default for EngineConfig {
             emergency_syn_only: false,
             recursion_tracking: true,
             icmp_error_flows: true,
+            emit_windows: false,
+            home_net: HomeNet::default(),
+            window_seconds: 900,
+            window_grace_seconds: 60,
+            window_max_groups: 0,
+            window_memcap_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -61,8 +84,12 @@ impl Default for EngineConfig {
 impl EngineConfig {
     /// Parse `key=value` lines (the binding's config format; the agent writes it from YAML).
     /// Keys: hash_seed, community_id_seed, memcap_bytes, emergency_recovery_pct, vlan_tracking,
-    /// emergency_syn_only, and `timeout.<tcp|udp|icmp|default>.<new|established|closed>` and
-    /// `emergency_timeout.<class>.<state>` in seconds. Unknown keys are errors.
+    /// emergency_syn_only, recursion_tracking, icmp_error_flows, and
+    /// `timeout.<tcp|udp|icmp|default>.<new|established|closed>` and
+    /// `emergency_timeout.<class>.<state>` in seconds. Windows: emit_windows (true|false),
+    /// home_net (comma-separated CIDRs, replaces the RFC 1918 default; empty = none),
+    /// window_seconds (5..604800), window_grace_seconds (0..604800), window_max_groups
+    /// (0 = max flows), window_memcap_bytes. Unknown keys are errors.
     pub fn parse(text: &str) -> Result<EngineConfig, String> {
         let mut c = EngineConfig::default();
         for (n, raw) in text.lines().enumerate() {
@@ -91,6 +118,24 @@ impl EngineConfig {
                 "emergency_syn_only" => c.emergency_syn_only = boolean()?,
                 "recursion_tracking" => c.recursion_tracking = boolean()?,
                 "icmp_error_flows" => c.icmp_error_flows = boolean()?,
+                "emit_windows" => c.emit_windows = boolean()?,
+                "home_net" => c.home_net = HomeNet::parse(v).map_err(|e| format!("line {}: {}", n + 1, e))?,
+                "window_seconds" => {
+                    let x = num()?;
+                    if !(MIN_WINDOW_SECONDS..=MAX_WINDOW_SECONDS).contains(&x) {
+                        return Err(format!("line {}: window_seconds must be {}..{}", n + 1, MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS));
+                    }
+                    c.window_seconds = x;
+                }
+                "window_grace_seconds" => {
+                    let x = num()?;
+                    if x > MAX_GRACE_SECONDS {
+                        return Err(format!("line {}: window_grace_seconds must be 0..{}", n + 1, MAX_GRACE_SECONDS));
+                    }
+                    c.window_grace_seconds = x;
+                }
+                "window_max_groups" => c.window_max_groups = num()?,
+                "window_memcap_bytes" => c.window_memcap_bytes = num()?,
                 _ => {
                     let parts: Vec<&str> = k.split('.').collect();
                     let emergency = match parts.first() {
@@ -112,6 +157,26 @@ impl EngineConfig {
     pub fn max_flows(&self) -> usize {
         ((self.memcap_bytes as usize) / BYTES_PER_FLOW).max(1)
     }
+
+    fn window_params(&self) -> WindowParams {
+        let max_groups = if self.window_max_groups == 0 { self.max_flows() } else { usize::try_from(self.window_max_groups).unwrap_or(usize::MAX) };
+        WindowParams {
+            enabled: self.emit_windows,
+            window_seconds: self.window_seconds,
+            grace_seconds: self.window_grace_seconds,
+            home_net: self.home_net.clone(),
+            max_groups,
+            memcap_bytes: self.window_memcap_bytes,
+            community_id_seed: self.community_id_seed,
+        }
+    }
+}
+
+/// One record of the engine's output stream, in the order it was produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    Flow(FlowRecord),
+    Window(WindowRecord),
 }
 
 pub struct FlowEngine {
@@ -119,7 +184,12 @@ pub struct FlowEngine {
     table: FlowTable,
     frags: FragTracker,
     stats: Stats,
-    pending: VecDeque<FlowRecord>,
+    windows: WindowState,
+    pending: VecDeque<Record>,
+    /// Encoded size of everything in `pending` (what `drain_records` needs to write it all).
+    pending_bytes: usize,
+    /// Scratch for window records produced by a close.
+    closed: Vec<WindowRecord>,
     now_ns: u64,
     next_expire_ns: u64,
     emergency: bool,
@@ -131,10 +201,13 @@ impl FlowEngine {
         let max = cfg.max_flows();
         FlowEngine {
             table: FlowTable::new(max),
+            windows: WindowState::new(cfg.window_params()),
             cfg,
             frags: FragTracker::default(),
             stats: Stats::default(),
             pending: VecDeque::new(),
+            pending_bytes: 0,
+            closed: Vec::new(),
             now_ns: 0,
             next_expire_ns: 0,
             emergency: false,
@@ -170,10 +243,13 @@ impl FlowEngine {
             ("emergency", self.emergency as u64),
             ("pending_records", self.pending.len() as u64),
             ("bytes_per_flow", BYTES_PER_FLOW as u64),
+            ("window_groups_active", self.windows.groups_active() as u64),
+            ("window_bytes", self.windows.bytes() as u64),
         ];
         let mut stats = self.stats.clone();
         stats.frag_unmatched = self.frags.unmatched;
         stats.frag_table_full = self.frags.table_full;
+        stats.windows = self.windows.counters;
         stats.visit(&gauges, f);
     }
 
@@ -186,12 +262,46 @@ impl FlowEngine {
         self.pending.len()
     }
 
-    pub fn pop_record(&mut self) -> Option<FlowRecord> {
-        self.pending.pop_front()
+    /// Bytes `drain_records` needs to write every pending record.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
     }
 
-    pub fn peek_record(&self) -> Option<&FlowRecord> {
+    pub fn pop_record(&mut self) -> Option<Record> {
+        let r = self.pending.pop_front()?;
+        self.pending_bytes -= record_size(&r);
+        Some(r)
+    }
+
+    pub fn peek_record(&self) -> Option<&Record> {
         self.pending.front()
+    }
+
+    fn push_record(&mut self, r: Record) {
+        self.pending_bytes += record_size(&r);
+        self.pending.push_back(r);
+    }
+
+    /// Window accounting state (read-only; for tests and gauges).
+    pub fn windows(&self) -> &WindowState {
+        &self.windows
+    }
+
+    /// Close the windows the clock has moved past (end + grace). One compare per packet.
+    #[inline]
+    fn close_windows(&mut self) {
+        if self.windows.close_is_due(self.now_ns) {
+            self.windows.close_due(self.now_ns, &mut self.table, &mut self.closed);
+            self.emit_closed();
+        }
+    }
+
+    fn emit_closed(&mut self) {
+        let mut closed = std::mem::take(&mut self.closed);
+        for w in closed.drain(..) {
+            self.push_record(Record::Window(w));
+        }
+        self.closed = closed;
     }
 
     /// Account one captured frame.
@@ -225,6 +335,7 @@ impl FlowEngine {
         if self.now_ns >= self.next_expire_ns {
             self.expire();
         }
+        self.close_windows();
     }
 
     /// Count one packet (as described by `meta`) of `bytes` captured bytes to its flow.
@@ -242,6 +353,9 @@ impl FlowEngine {
         let (mut key, mut src_is_lo, mut attach_only) = match key_for(frame, meta, ports_override, vlan) {
             KeyOutcome::Untracked(r) => {
                 self.stats.untracked[r as usize] += 1;
+                if r == Untracked::BadTransport {
+                    self.windows.note_unattributed(ts_ns, meta);
+                }
                 return;
             }
             KeyOutcome::IcmpError(k, lo) => {
@@ -304,6 +418,7 @@ impl FlowEngine {
                 }
                 if self.emergency && self.cfg.emergency_syn_only && is_tcp && !pure_syn {
                     self.stats.untracked[Untracked::EmergencyNoSyn as usize] += 1;
+                    self.windows.note_unattributed(ts_ns, meta);
                     return;
                 }
                 self.make_room();
@@ -329,6 +444,8 @@ impl FlowEngine {
                     flow.rec_sport = p.0;
                     flow.rec_dport = p.1;
                 }
+                // Once per flow: does it belong to a (home-net client, external server) group?
+                flow.grouped = self.windows.classify(&flow);
                 self.stats.flows_created += 1;
                 self.table.insert(flow)
             }
@@ -361,6 +478,9 @@ impl FlowEngine {
         f.seen |= 1 << dir;
         if ts_ns > f.last_ns {
             f.last_ns = ts_ns;
+        }
+        if f.grouped {
+            self.windows.packet(f, ts_ns, dir, bytes);
         }
         let before = f.state;
         if is_tcp {
@@ -420,41 +540,35 @@ impl FlowEngine {
         if self.now_ns >= self.next_expire_ns {
             self.expire();
         }
+        self.close_windows();
     }
 
     /// End every flow (shutdown / end of replay). Flows already timed out at the last packet
-    /// time end as timeouts; the rest with reason `shutdown`.
+    /// time end as timeouts; the rest with reason `shutdown`. Then every open window closes
+    /// (its records follow the flow records); later packets of those windows count as late.
     pub fn flush_all(&mut self) {
         let emergency = self.emergency;
         self.expire_with(self.now_ns, emergency);
         while let Some(idx) = self.table.any() {
             self.end_flow(idx, EndReason::Shutdown);
         }
+        self.windows.close_all(self.now_ns, &mut self.table, &mut self.closed);
+        self.emit_closed();
     }
 
     fn end_flow(&mut self, idx: u32, reason: EndReason) {
-        let f = self.table.remove(idx);
+        let mut f = self.table.remove(idx);
+        // Its last window segment goes to its aggregate before the flow is gone.
+        self.windows.flush(&mut f);
         self.stats.flows_ended[reason as usize] += 1;
         let rec = self.record_of(&f, reason);
-        self.pending.push_back(rec);
+        self.push_record(Record::Flow(rec));
     }
 
     fn record_of(&self, f: &Flow, reason: EndReason) -> FlowRecord {
         let (src, _) = f.client();
         let (dst, _) = f.server();
-        let alen = if f.key.ip_version == 6 { 16 } else { 4 };
-        let has_ports = matches!(f.key.proto, PROTO_TCP | PROTO_UDP | PROTO_SCTP | PROTO_ICMP | PROTO_ICMPV6);
-        let community_id = community_id_v1(
-            self.cfg.community_id_seed,
-            &CommunityIdInput {
-                src: &src[..alen],
-                dst: &dst[..alen],
-                proto: f.key.proto,
-                src_port: f.rec_sport,
-                dst_port: f.rec_dport,
-                has_ports,
-            },
-        );
+        let community_id = f.community_id(self.cfg.community_id_seed);
         FlowRecord {
             ip_version: f.key.ip_version,
             proto: f.key.proto,
@@ -477,16 +591,16 @@ impl FlowEngine {
             reason,
             tcp_flags_ts: f.tcp.flags[TO_SERVER],
             tcp_flags_tc: f.tcp.flags[TO_CLIENT],
-            flow_id: mix64(f.hash ^ f.start_ns) & ((1u64 << 53) - 1),
+            flow_id: f.flow_id(),
             community_id,
         }
     }
 }
 
 fn closing_reason(f: &Flow) -> EndReason {
-    if f.tcp.rst {
+    if f.tcp.rst() {
         EndReason::TcpRst
-    } else if f.tcp.fin[0] || f.tcp.fin[1] {
+    } else if f.tcp.fin(TO_SERVER) || f.tcp.fin(TO_CLIENT) {
         EndReason::TcpFin
     } else {
         EndReason::Timeout
@@ -497,28 +611,51 @@ fn closing_reason(f: &Flow) -> EndReason {
 fn update_tcp_state(f: &mut Flow, dir: usize, flags: u8) {
     f.tcp.flags[dir] |= flags;
     if flags & TCP_RST != 0 {
-        f.tcp.rst = true;
+        f.tcp.set_rst();
         f.state = FlowState::Closed;
         return;
     }
     if flags & TCP_SYN != 0 {
         if flags & TCP_ACK != 0 {
-            f.tcp.synack = true;
+            f.tcp.set_synack();
         } else {
-            f.tcp.syn = true;
+            f.tcp.set_syn();
         }
     }
     if flags & TCP_FIN != 0 {
-        f.tcp.fin[dir] = true;
+        f.tcp.set_fin(dir);
     }
     if f.state == FlowState::New {
-        let handshake_done = f.tcp.syn && f.tcp.synack && dir == TO_SERVER && flags & TCP_ACK != 0 && flags & TCP_SYN == 0;
-        let midstream = !f.tcp.syn && !f.tcp.synack && f.seen == 3;
+        let handshake_done = f.tcp.syn() && f.tcp.synack() && dir == TO_SERVER && flags & TCP_ACK != 0 && flags & TCP_SYN == 0;
+        let midstream = !f.tcp.syn() && !f.tcp.synack() && f.seen == 3;
         if handshake_done || midstream {
             f.state = FlowState::Established;
         }
     }
-    if f.tcp.fin[0] && f.tcp.fin[1] {
+    if f.tcp.fin(TO_SERVER) && f.tcp.fin(TO_CLIENT) {
         f.state = FlowState::Closed;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_config_keys_parse_and_validate() {
+        let c = EngineConfig::default();
+        assert!(!c.emit_windows);
+        assert_eq!((c.window_seconds, c.window_grace_seconds), (900, 60));
+        assert_eq!(c.home_net, HomeNet::default());
+        let c = EngineConfig::parse("emit_windows=true\nhome_net=10.0.0.0/8, 2001:db8::/32\nwindow_seconds=300\nwindow_grace_seconds=0\nwindow_max_groups=9\nwindow_memcap_bytes=4096").unwrap();
+        assert!(c.emit_windows);
+        assert_eq!(c.home_net.len(), 2);
+        assert_eq!((c.window_seconds, c.window_grace_seconds, c.window_max_groups, c.window_memcap_bytes), (300, 0, 9, 4096));
+        assert!(EngineConfig::parse("home_net=").unwrap().home_net.is_empty());
+        assert!(EngineConfig::parse("window_seconds=4").unwrap_err().contains("window_seconds must be"));
+        assert!(EngineConfig::parse("window_seconds=604801").is_err());
+        assert!(EngineConfig::parse("window_grace_seconds=604801").is_err());
+        assert!(EngineConfig::parse("emit_windows=yes").is_err());
+        assert!(EngineConfig::parse("home_net=10.0.0.1/8").unwrap_err().starts_with("line 1: home_net:"));
     }
 }

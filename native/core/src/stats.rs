@@ -3,6 +3,7 @@
 //! publish them as metrics without mirroring a struct layout.
 
 use crate::flow::{EndReason, Untracked};
+use crate::window::WindowCounters;
 use crate::wire::{DecodeError, Layer};
 
 const DECODE_ERRORS: [DecodeError; DecodeError::COUNT] = [
@@ -56,6 +57,8 @@ pub struct Stats {
     pub bad_index_entries: u64,
     pub frag_unmatched: u64,
     pub frag_table_full: u64,
+    /// Window accounting (kept by the window state, copied in for export).
+    pub windows: WindowCounters,
 }
 
 impl Stats {
@@ -86,6 +89,15 @@ impl Stats {
         f("bad_index_entries", self.bad_index_entries);
         f("frag_unmatched", self.frag_unmatched);
         f("frag_table_full", self.frag_table_full);
+        let w = &self.windows;
+        f("window_records", w.records);
+        f("window_late_packets", w.late_packets);
+        f("window_late_bytes", w.late_bytes);
+        f("window_groups_dropped", w.groups_dropped);
+        f("window_dropped_packets", w.dropped_packets);
+        f("window_dropped_bytes", w.dropped_bytes);
+        f("window_unattributed_packets", w.unattributed_packets);
+        f("window_memcap_hits", w.memcap_hits);
         for (n, v) in gauges {
             f(n, *v);
         }
@@ -103,7 +115,7 @@ mod tests {
         Stats::default().visit(&[], &mut |n, _| {
             assert!(names.insert(n.to_string()), "duplicate counter {}", n);
         });
-        assert_eq!(names.len(), 2 + DecodeError::COUNT * Layer::COUNT + Untracked::COUNT + 1 + EndReason::COUNT + 7);
+        assert_eq!(names.len(), 2 + DecodeError::COUNT * Layer::COUNT + Untracked::COUNT + 1 + EndReason::COUNT + 7 + 8);
         for (i, e) in DECODE_ERRORS.iter().enumerate() {
             assert_eq!(*e as usize, i);
         }

@@ -81,7 +81,7 @@ pub unsafe extern "C" fn advance(env: napi_env, info: napi_callback_info) -> nap
     }
 }
 
-/// `flushAll()`: end every flow with reason `shutdown`.
+/// `flushAll()`: end every flow with reason `shutdown` and close every open window.
 pub unsafe extern "C" fn flush_all(env: napi_env, info: napi_callback_info) -> napi_value {
     // SAFETY: called by N-API with this callback's env and info.
     unsafe {
@@ -93,7 +93,8 @@ pub unsafe extern "C" fn flush_all(env: napi_env, info: napi_callback_info) -> n
     }
 }
 
-/// `drain(out: Uint8Array): number` bytes of whole records written.
+/// `drain(out: Uint8Array): number` bytes of whole records written (flow and window records in
+/// the order they were produced; never a partial record).
 pub unsafe extern "C" fn drain(env: napi_env, info: napi_callback_info) -> napi_value {
     // SAFETY: called by N-API with this callback's env and info.
     unsafe {
@@ -114,6 +115,18 @@ pub unsafe extern "C" fn pending(env: napi_env, info: napi_callback_info) -> nap
         entry(env, info, |ctx| {
             let e = this::<BindingFlowEngine>(ctx)?;
             ctx.number(e.engine.pending_records() as f64)
+        })
+    }
+}
+
+/// `pendingBytes(): number` bytes `drain` needs to write every pending record (flow and window
+/// records differ in size; window records vary with their Community ID list).
+pub unsafe extern "C" fn pending_bytes(env: napi_env, info: napi_callback_info) -> napi_value {
+    // SAFETY: called by N-API with this callback's env and info.
+    unsafe {
+        entry(env, info, |ctx| {
+            let e = this::<BindingFlowEngine>(ctx)?;
+            ctx.number(e.engine.pending_bytes() as f64)
         })
     }
 }
@@ -158,6 +171,7 @@ pub const METHODS: &[(&str, unsafe extern "C" fn(napi_env, napi_callback_info) -
     ("flushAll\0", flush_all),
     ("drain\0", drain),
     ("pending\0", pending),
+    ("pendingBytes\0", pending_bytes),
     ("counterNames\0", counter_names),
     ("counters\0", counters),
 ];

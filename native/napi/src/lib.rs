@@ -77,7 +77,7 @@ unsafe extern "C" fn community_id(env: napi_env, info: napi_callback_info) -> na
 
 unsafe extern "C" fn capabilities(env: napi_env, info: napi_callback_info) -> napi_value {
     // SAFETY: called by N-API with this callback's env and info.
-    unsafe { entry(env, info, |ctx| ctx.str("replay:pcap,replay:pcapng,flows,community_id")) }
+    unsafe { entry(env, info, |ctx| ctx.str("replay:pcap,replay:pcapng,flows,community_id,windows")) }
 }
 
 /// # Safety

@@ -9,5 +9,5 @@ pub mod timeout;
 
 pub use key::{FlowKey, KeyOutcome, Untracked};
 pub use record::{EndReason, FlowRecord};
-pub use table::{Flow, FlowTable, BYTES_PER_FLOW, TO_CLIENT, TO_SERVER};
+pub use table::{Flow, FlowTable, TcpTrack, WindowSegment, BYTES_PER_FLOW, TO_CLIENT, TO_SERVER};
 pub use timeout::{FlowState, ProtoClass, Timeouts};

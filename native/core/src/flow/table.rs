@@ -9,8 +9,10 @@
 //!   and the oldest flow for memcap eviction is the oldest of 12 heads.
 //! - Packet time only; a packet older than a flow's last one does not move it back.
 
-use super::key::FlowKey;
+use super::key::{FlowKey, PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP};
 use super::timeout::{FlowState, ProtoClass, Timeouts};
+use crate::community_id::{community_id_v1, CommunityIdInput};
+use crate::hash::mix64;
 
 const NONE: u32 = u32::MAX;
 const EMPTY_SLOT: u64 = u64::MAX;
@@ -24,10 +26,84 @@ pub const TO_CLIENT: usize = 1;
 pub struct TcpTrack {
     /// OR of every TCP flags byte seen, per direction.
     pub flags: [u8; 2],
-    pub syn: bool,
-    pub synack: bool,
-    pub fin: [bool; 2],
-    pub rst: bool,
+    /// SYN, SYN/ACK, FIN per direction and RST seen, as bits (keeps `Flow` small).
+    bits: u8,
+}
+
+const TCP_SYN_SEEN: u8 = 1;
+const TCP_SYNACK_SEEN: u8 = 2;
+const TCP_FIN_SEEN: u8 = 4; // << direction
+const TCP_RST_SEEN: u8 = 16;
+
+impl TcpTrack {
+    pub fn syn(&self) -> bool {
+        self.bits & TCP_SYN_SEEN != 0
+    }
+    pub fn synack(&self) -> bool {
+        self.bits & TCP_SYNACK_SEEN != 0
+    }
+    /// A FIN was seen in direction `dir` (`TO_SERVER` / `TO_CLIENT`).
+    pub fn fin(&self, dir: usize) -> bool {
+        self.bits & (TCP_FIN_SEEN << (dir & 1)) != 0
+    }
+    pub fn rst(&self) -> bool {
+        self.bits & TCP_RST_SEEN != 0
+    }
+    pub fn set_syn(&mut self) {
+        self.bits |= TCP_SYN_SEEN;
+    }
+    pub fn set_synack(&mut self) {
+        self.bits |= TCP_SYNACK_SEEN;
+    }
+    pub fn set_fin(&mut self, dir: usize) {
+        self.bits |= TCP_FIN_SEEN << (dir & 1);
+    }
+    pub fn set_rst(&mut self) {
+        self.bits |= TCP_RST_SEEN;
+    }
+}
+
+/// The flow's share of one tumbling window not yet added to its (group, window) aggregate
+/// (see `window.rs`). Empty when both packet counts are zero. 28 bytes, 4-aligned: the byte
+/// sums are kept as 32-bit halves so the struct adds no padding to `Flow`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WindowSegment {
+    /// Window id (`ts / window length`); fits 32 bits because windows are at least 5 s long.
+    pub window: u32,
+    /// Packets per direction in this segment (`TO_SERVER` = upload). The engine moves a count
+    /// into the aggregate before it would wrap, so these never overflow.
+    pub pkts: [u32; 2],
+    /// Captured bytes per direction (the same `bytes` the flow counts): low and high halves.
+    bytes_lo: [u32; 2],
+    bytes_hi: [u32; 2],
+}
+
+impl WindowSegment {
+    /// An empty segment of window `window`.
+    pub fn of(window: u32) -> WindowSegment {
+        WindowSegment { window, ..WindowSegment::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pkts[0] == 0 && self.pkts[1] == 0
+    }
+
+    /// Captured bytes in direction `dir` (`TO_SERVER` / `TO_CLIENT`).
+    pub fn bytes(&self, dir: usize) -> u64 {
+        let d = dir & 1;
+        ((self.bytes_hi[d] as u64) << 32) | self.bytes_lo[d] as u64
+    }
+
+    pub fn set_bytes(&mut self, dir: usize, v: u64) {
+        let d = dir & 1;
+        self.bytes_lo[d] = v as u32;
+        self.bytes_hi[d] = (v >> 32) as u32;
+    }
+
+    pub fn add_bytes(&mut self, dir: usize, n: u64) {
+        let v = self.bytes(dir).wrapping_add(n);
+        self.set_bytes(dir, v);
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +127,13 @@ pub struct Flow {
     pub wire_bytes: [u64; 2],
     pub start_ns: u64,
     pub last_ns: u64,
+    /// Window accounting: the current segment (meaningful only when `grouped`).
+    pub seg: WindowSegment,
+    /// Client inside home-net and server outside it (decided once, at creation): the flow's
+    /// bytes are accounted per window.
+    pub grouped: bool,
+    /// Application protocol code (0 = not known yet); read when a segment is flushed.
+    pub app_proto: u8,
     prev: u32,
     next: u32,
     list: u8,
@@ -74,6 +157,9 @@ impl Flow {
             wire_bytes: [0; 2],
             start_ns: ts_ns,
             last_ns: ts_ns,
+            seg: WindowSegment::default(),
+            grouped: false,
+            app_proto: 0,
             prev: NONE,
             next: NONE,
             list: 0,
@@ -95,6 +181,23 @@ impl Flow {
         } else {
             (self.key.lo_addr, self.key.lo_port)
         }
+    }
+
+    /// The 53-bit id of the flow record (exact in JSON), stable for the same key and start time.
+    pub fn flow_id(&self) -> u64 {
+        mix64(self.hash ^ self.start_ns) & ((1u64 << 53) - 1)
+    }
+
+    /// Community ID v1 digest of the flow as its record prints it (client first).
+    pub fn community_id(&self, seed: u16) -> [u8; 20] {
+        let (src, _) = self.client();
+        let (dst, _) = self.server();
+        let alen = if self.key.ip_version == 6 { 16 } else { 4 };
+        let has_ports = matches!(self.key.proto, PROTO_TCP | PROTO_UDP | PROTO_SCTP | PROTO_ICMP | PROTO_ICMPV6);
+        community_id_v1(
+            seed,
+            &CommunityIdInput { src: &src[..alen], dst: &dst[..alen], proto: self.key.proto, src_port: self.rec_sport, dst_port: self.rec_dport, has_ports },
+        )
     }
 
     fn list_id(&self) -> u8 {
@@ -331,6 +434,12 @@ impl FlowTable {
         best
     }
 
+    /// Indices of every active flow, in slot order (a full pass: once per closing window).
+    pub fn active_indices(&self, out: &mut Vec<u32>) {
+        out.clear();
+        out.extend(self.slots.iter().filter(|&&s| s != EMPTY_SLOT).map(|&s| (s & 0xffff_ffff) as u32));
+    }
+
     /// Any flow at all (used to drain the table at shutdown).
     pub fn any(&self) -> Option<u32> {
         self.heads.iter().copied().find(|&h| h != NONE)
@@ -400,6 +509,41 @@ mod tests {
         assert_eq!(t.oldest(), Some(b));
         // Emergency UDP new timeout is 10 s.
         assert_eq!(t.next_expired(15_000_000_001, &timeouts, true), Some(b));
+    }
+
+    #[test]
+    fn tcp_bits_are_independent() {
+        let mut t = TcpTrack::default();
+        assert!(!t.syn() && !t.synack() && !t.fin(0) && !t.fin(1) && !t.rst());
+        t.set_fin(TO_CLIENT);
+        assert!(t.fin(TO_CLIENT) && !t.fin(TO_SERVER) && !t.syn());
+        t.set_syn();
+        t.set_rst();
+        assert!(t.syn() && t.rst() && !t.synack() && !t.fin(TO_SERVER));
+    }
+
+    #[test]
+    fn active_indices_lists_each_flow_once() {
+        let mut t = FlowTable::new(100);
+        let ids: Vec<u32> = (0..50).map(|n| t.insert(Flow::new(key(n), key(n).hash(3), true, 0))).collect();
+        t.remove(ids[7]);
+        let mut got = Vec::new();
+        t.active_indices(&mut got);
+        got.sort_unstable();
+        let mut want: Vec<u32> = ids.iter().copied().filter(|&i| i != ids[7]).collect();
+        want.sort_unstable();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn segment_bytes_use_the_full_64_bits() {
+        let mut g = WindowSegment::default();
+        g.add_bytes(TO_CLIENT, u32::MAX as u64);
+        g.add_bytes(TO_CLIENT, 2);
+        assert_eq!((g.bytes(TO_CLIENT), g.bytes(TO_SERVER)), ((1u64 << 32) + 1, 0));
+        g.set_bytes(TO_SERVER, u64::MAX - 5);
+        assert_eq!(g.bytes(TO_SERVER), u64::MAX - 5);
+        assert_eq!(std::mem::size_of::<WindowSegment>(), 28);
     }
 
     #[test]

@@ -1,0 +1,5 @@
+//! Address-space helpers: home-net prefixes (`cidr`).
+
+pub mod cidr;
+
+pub use cidr::HomeNet;
