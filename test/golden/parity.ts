@@ -228,7 +228,7 @@ function flowEndpoints(f: EveFlow, portless = false): [string, string] {
   return [endpoint(f.src_ip, icmp ? undefined : f.src_port), endpoint(f.dest_ip, icmp ? undefined : f.dest_port)];
 }
 
-export async function evaluateByTuple(facts: Fact[], metrics: Record<string, Metric>): Promise<Outcome[]> {
+export async function evaluateByTuple(facts: Fact[], metrics: Record<string, Metric>, engineConfig = ''): Promise<Outcome[]> {
   // Rows of the other tool: (pcap, tuple) -> row id -> field -> value.
   const rows = new Map<string, Map<string, Map<string, number>>>();
   const rowSel = new Map<string, Fact>();
@@ -268,7 +268,7 @@ export async function evaluateByTuple(facts: Fact[], metrics: Record<string, Met
       theirs += (rowOrig === sender ? r.get(origField) : r.get(respField)) ?? 0;
     }
     // Our total for the same endpoint.
-    const flows = await flowsOf(fact.pcap as string);
+    const flows = await flowsOf(fact.pcap as string, 0, engineConfig);
     let ours = 0;
     let matched = 0;
     for (const f of flows) {

@@ -10,7 +10,8 @@
 use std::collections::VecDeque;
 
 use crate::batch::record_size;
-use crate::decode::{decode, decode_outer, PacketMeta};
+use crate::decode::{decode_outer, PacketMeta};
+use crate::wire::{decode_frame_with, DecodeOptions, MAX_TUNNEL_DEPTH};
 use crate::flow::frag::FragTracker;
 use crate::flow::key::{key_for, KeyOutcome, Untracked, PROTO_ESP, PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP};
 use crate::flow::{EndReason, Flow, FlowRecord, FlowState, FlowTable, Timeouts, BYTES_PER_FLOW, TO_CLIENT, TO_SERVER};
@@ -41,6 +42,9 @@ pub struct EngineConfig {
     pub emergency_syn_only: bool,
     /// Keep flows of different tunnel depths apart (Suricata `decoder.recursion-level.use-for-tracking`).
     pub recursion_tracking: bool,
+    /// Also find Teredo and AYIYA tunnels by content on other UDP ports (Zeek's behaviour).
+    /// Off by default: Suricata decodes them on their own ports only.
+    pub udp_tunnel_detection: bool,
     /// ICMPv4 error messages that do not belong to a tracked flow become their own one-way flows
     /// (Suricata tracks none of them). On by default so every packet is in some flow record.
     pub icmp_error_flows: bool,
@@ -70,6 +74,7 @@ impl Default for EngineConfig {
             vlan_tracking: true,
             emergency_syn_only: false,
             recursion_tracking: true,
+            udp_tunnel_detection: false,
             icmp_error_flows: true,
             emit_windows: false,
             home_net: HomeNet::default(),
@@ -117,6 +122,7 @@ impl EngineConfig {
                 "vlan_tracking" => c.vlan_tracking = boolean()?,
                 "emergency_syn_only" => c.emergency_syn_only = boolean()?,
                 "recursion_tracking" => c.recursion_tracking = boolean()?,
+                "udp_tunnel_detection" => c.udp_tunnel_detection = boolean()?,
                 "icmp_error_flows" => c.icmp_error_flows = boolean()?,
                 "emit_windows" => c.emit_windows = boolean()?,
                 "home_net" => c.home_net = HomeNet::parse(v).map_err(|e| format!("line {}: {}", n + 1, e))?,
@@ -314,7 +320,8 @@ impl FlowEngine {
             self.stats.ts_regressions += 1;
         }
         let mut meta = self.meta;
-        decode(linktype, frame, &mut meta);
+        let opts = DecodeOptions { detect_udp_tunnels: self.cfg.udp_tunnel_detection };
+        decode_frame_with(linktype, frame, &mut meta, MAX_TUNNEL_DEPTH, opts);
         self.meta = meta;
         if let Some((e, l)) = meta.stop {
             self.stats.record_stop(e, l);
@@ -326,6 +333,13 @@ impl FlowEngine {
             let inner_len = meta.inner_end.saturating_sub(meta.inner_off);
             // Wire bytes stay the whole frame's: that is what crossed the wire for this packet.
             self.account(ts_ns, frame, inner_len, wirelen, &meta);
+            // Every level between is a packet too (GTP carrying Teredo, GENEVE carrying VXLAN).
+            for depth in 1..meta.tunnel_depth {
+                let mut mid = PacketMeta::default();
+                decode_frame_with(linktype, frame, &mut mid, depth, opts);
+                let len = mid.inner_end.saturating_sub(mid.inner_off);
+                self.account(ts_ns, frame, len, wirelen, &mid);
+            }
             let mut outer = PacketMeta::default();
             decode_outer(linktype, frame, &mut outer);
             self.account(ts_ns, frame, frame.len() as u32, wirelen, &outer);
