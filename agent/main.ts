@@ -6,21 +6,23 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, loadConfig, type SensorConfig } from './config/load.js';
-import { engineConfigText } from './config/engine-config.js';
 import { parseSize } from './config/units.js';
 import { ConfigError, formatConfigIssue, SensorError, UsageError } from './errors.js';
 import { logger, setLogLevel } from './obs/logger.js';
 import { ProgressLine } from './obs/progress.js';
-import { flowEvent, LineWriter } from './output/eve.js';
+import { LineWriter } from './output/eve.js';
 
 const USAGE = `usage:
   exfil-sensor demo                   replay a generated enterprise capture with two exfiltrations
-  exfil-sensor replay FILE... [--config F] [--eve OUT] [--workers N] [--memcap SIZE]
-                              [--community-id-seed N] [--community-id-hex] [--no-progress]
+  exfil-sensor replay FILE... [--config F] [--eve OUT] [--alerts OUT] [--eve-windows alerting|all|none]
+                              [--workers N] [--memcap SIZE] [--community-id-seed N] [--community-id-hex]
+                              [--no-progress]
   exfil-sensor check-config F         validate a config file, print every error with its line
 
   --config F             sensor config (YAML, see config/sensor.yaml); the options below override it
-  --eve OUT              write EVE JSON lines (flow events) to OUT; '-' is stdout
+  --eve OUT              write EVE JSON lines (flow, window and alert events) to OUT; '-' is stdout
+  --alerts OUT           write alerts as JSON lines to OUT; '-' is stdout
+  --eve-windows WHICH    window events for groups that clear the Low floor (alerting, default), all, none
   --workers N            flow worker threads (default: number of cores, ${os.availableParallelism()})
   --memcap SIZE          flow table memory cap per worker (default "128 MiB")
   --community-id-seed N  Community ID v1 seed, 0..65535 (default 0)
@@ -36,20 +38,6 @@ function intOption(name: string, value: string | undefined, min: number, max: nu
   return n;
 }
 
-/**
- * Whether the native engine knows the window keys (home_net, window_*). Probed with a tiny
- * engine because the addon advertises no capability for them; drop once every build has them.
- */
-async function engineHasWindows(): Promise<boolean> {
-  const { native } = await import('./native/index.js');
-  try {
-    new native.FlowEngine('memcap_bytes=1048576\nwindow_seconds=900');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function replayCommand(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -59,6 +47,8 @@ async function replayCommand(args: string[]): Promise<number> {
       options: {
         config: { type: 'string' },
         eve: { type: 'string' },
+        alerts: { type: 'string' },
+        'eve-windows': { type: 'string' },
         workers: { type: 'string' },
         memcap: { type: 'string' },
         'community-id-seed': { type: 'string' },
@@ -90,33 +80,37 @@ async function replayCommand(args: string[]): Promise<number> {
     community_id: { seed, base64: fileCfg.community_id.base64 && !values['community-id-hex'] },
     flow: { ...fileCfg.flow, memcap_bytes: memcap },
   };
-  const engineConfig = engineConfigText(cfg, { windows: await engineHasWindows() });
-  const cid = { base64: cfg.community_id.base64 };
+  const eveWindows = values['eve-windows'] ?? 'alerting';
+  if (eveWindows !== 'alerting' && eveWindows !== 'all' && eveWindows !== 'none') {
+    throw new UsageError(`--eve-windows must be alerting, all or none, got '${eveWindows}'`);
+  }
   const evePath = values.eve ?? cfg.outputs.eve.path;
+  const alertsPath = values.alerts ?? cfg.outputs.alerts.path;
   const eve = evePath !== null ? new LineWriter(evePath) : null;
+  const alertsOut = alertsPath !== null ? (alertsPath === evePath ? eve : new LineWriter(alertsPath)) : null;
   const progress = new ProgressLine(!values['no-progress'] && process.stderr.isTTY === true);
   const log = logger('replay');
   const started = performance.now();
   // Loaded here, not at the top: the native addon is needed to replay, not to check a config.
-  const { replayFiles } = await import('./capture/replay.js');
-  const summary = await replayFiles(
-    files,
-    {
-      workers,
-      engineConfig,
-      vlanTracking: cfg.flow.vlan_tracking,
-      chunkBytes: cfg.capture.batch.size_bytes,
-      slots: cfg.capture.batch.slots,
-      onProgress: (p) => progress.update(p),
-    },
-    (rec) => eve?.write(flowEvent(rec, cid)),
-  );
+  const { runReplay } = await import('./sensor.js');
+  const run = await runReplay(files, cfg, { eve, alerts: alertsOut, eveWindows, onProgress: (p) => progress.update(p) });
+  const summary = run.summary;
   progress.done();
   await eve?.close();
+  if (alertsOut !== eve) await alertsOut?.close();
   const secs = (performance.now() - started) / 1000;
   const nonzero = Object.fromEntries(Object.entries(summary.counters).filter(([, v]) => v !== 0));
   log.info(
-    { packets: summary.packets, file_bytes: summary.fileBytes, flows: summary.flows, seconds: Number(secs.toFixed(3)), counters: nonzero },
+    {
+      packets: summary.packets,
+      file_bytes: summary.fileBytes,
+      flows: summary.flows,
+      windows: summary.windows,
+      alerts: run.alerts.length,
+      verdict: run.verdict,
+      seconds: Number(secs.toFixed(3)),
+      counters: nonzero,
+    },
     'replay finished',
   );
   for (const err of summary.fileErrors) {

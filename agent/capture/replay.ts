@@ -26,6 +26,11 @@ export interface ReplayOptions {
   shardSeed?: bigint;
   vlanTracking?: boolean;
   onProgress?: (p: ReplayProgress) => void;
+  /**
+   * Every shard has processed the capture up to this packet time (called in increasing order
+   * after each chunk): whatever the workers close at that time has been delivered.
+   */
+  onSynced?: (nowNs: bigint) => void;
 }
 
 export interface ReplayProgress {
@@ -173,7 +178,10 @@ export async function replayFiles(
               ),
             );
           }
+          const syncedTo = nowNs;
           const done = Promise.all(tasks).then(() => {
+            // Per-shard task chains keep chunks in order, so these resolve in chunk order.
+            opts.onSynced?.(syncedTo);
             free.push(held);
             inFlight.delete(done);
             const w = wakeFree;

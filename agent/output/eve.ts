@@ -76,6 +76,11 @@ export function flowEvent(r: FlowRecord, cid: CommunityIdFormat): Record<string,
   return ev;
 }
 
+/** bigint values (ns times) become exact decimal strings. */
+function bigintAsString(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
 /**
  * JSON lines to a file or stdout, buffered into large writes; `write` resolves once the stream
  * has room again, so a slow consumer holds the producer back instead of growing the heap.
@@ -98,7 +103,7 @@ export class LineWriter {
 
   /** Queue one event; returns a promise only when the caller should wait (backpressure). */
   write(event: unknown): Promise<void> | undefined {
-    const line = JSON.stringify(event);
+    const line = JSON.stringify(event, bigintAsString);
     this.#buf.push(line);
     this.#bufLen += line.length + 1;
     if (this.#bufLen >= 1 << 20) return this.flush();

@@ -1,0 +1,89 @@
+/**
+ * The sensor's main job on a capture: replay -> flows and per-window aggregates from the
+ * workers -> verdict on the main thread -> EVE events and alerts. The CLI's `replay` and the
+ * demo both run through here, so what the demo shows is what the product does.
+ */
+import { replayFiles, type ReplayProgress, type ReplaySummary } from './capture/replay.js';
+import { engineConfigText } from './config/engine-config.js';
+import type { SensorConfig } from './config/load.js';
+import { alertEvent, windowEvent } from './output/alert-events.js';
+import { flowEvent, type LineWriter } from './output/eve.js';
+import { classify } from './verdict/severity.js';
+import type { ExfilAlert, WindowAggregate } from './verdict/types.js';
+import { Verdict, type VerdictStats } from './verdict/verdict.js';
+import { WindowCollector } from './verdict/window-collector.js';
+
+/** Which window aggregates become EVE `window` events. */
+export type EveWindows = 'alerting' | 'all' | 'none';
+
+export interface SensorOutputs {
+  /** EVE lines: flow, window and alert events. */
+  eve?: LineWriter | null;
+  /** Alert JSON lines. */
+  alerts?: LineWriter | null;
+  /** Default 'alerting': groups that clear the ladder's Low floor. */
+  eveWindows?: EveWindows;
+  onAlert?: (a: ExfilAlert) => void;
+  onWindow?: (a: WindowAggregate) => void;
+  onProgress?: (p: ReplayProgress) => void;
+}
+
+export interface SensorRun {
+  summary: ReplaySummary;
+  alerts: ExfilAlert[];
+  verdict: VerdictStats;
+}
+
+export async function runReplay(files: string[], cfg: SensorConfig, out: SensorOutputs = {}): Promise<SensorRun> {
+  const cid = { base64: cfg.community_id.base64 };
+  const verdict = new Verdict(cfg.verdict, { sensorId: cfg.sensor_id });
+  const alerts: ExfilAlert[] = [];
+  const eveWindows = out.eveWindows ?? 'alerting';
+  // Writers may ask us to wait; the replay reads the next chunk only after they have room.
+  let pending: Promise<void> | undefined;
+  const write = (w: LineWriter | null | undefined, ev: unknown): void => {
+    const p = w?.write(ev);
+    if (p) pending = p;
+  };
+  const collector = new WindowCollector(cfg.window.grace_seconds, (window) => {
+    for (const agg of window) {
+      out.onWindow?.(agg);
+      if (eveWindows === 'all' || (eveWindows === 'alerting' && classify(agg.total_upload_bytes, agg.total_download_bytes, cfg.verdict).severity !== null)) {
+        write(out.eve, windowEvent(agg, cfg.verdict.ratio_cap));
+      }
+    }
+    for (const a of verdict.onWindowClosed(window)) {
+      alerts.push(a);
+      out.onAlert?.(a);
+      write(out.eve, alertEvent(a));
+      write(out.alerts, a);
+    }
+  });
+  try {
+    const summary = await replayFiles(
+      files,
+      {
+        workers: cfg.workers,
+        engineConfig: engineConfigText(cfg, { windows: true, emitWindows: true }),
+        vlanTracking: cfg.flow.vlan_tracking,
+        chunkBytes: cfg.capture.batch.size_bytes,
+        slots: cfg.capture.batch.slots,
+        onProgress: out.onProgress,
+        onSynced: (now) => collector.sync(now),
+      },
+      (rec) => {
+        write(out.eve, flowEvent(rec, cid));
+        const p = pending;
+        pending = undefined;
+        return p;
+      },
+      (agg) => collector.add(agg),
+    );
+    // End of replay: the workers flushed every window; judge what is still open.
+    collector.flush();
+    await pending;
+    return { summary, alerts, verdict: verdict.stats };
+  } finally {
+    verdict.close();
+  }
+}
