@@ -2,19 +2,18 @@
  * `exfil-sensor demo` (npm start): the main job on embedded defaults. It builds the project's
  * deterministic traffic generator (../shared/tools/pcapgen.c) and makes a 5-minute enterprise
  * capture with two exfiltration flows (about 240 MB, cached in the temp folder; far too large
- * to ship in the repository), replays it through the whole pipeline and prints what the sensor
- * saw: the flows that uploaded the most. Later stages (windows and alerts, the collector) hook
- * in here as they land.
+ * to ship in the repository), replays it through the whole pipeline (workers, windows, verdict)
+ * and prints the alerts. The collector joins here when it lands.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { replayFiles } from './capture/replay.js';
+import { DEFAULT_CONFIG, type SensorConfig } from './config/load.js';
+import { alertSignature } from './output/alert-events.js';
+import { runReplay } from './sensor.js';
 import { ErrorCodes, SensorError } from './errors.js';
-import type { FlowRecord } from './native/layout.js';
-import { formatIp, protoName } from './output/net-format.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 
@@ -54,21 +53,30 @@ export async function demo(workers: number): Promise<void> {
     process.stdout.write(`${s}\n`);
   };
   const pcap = demoCapture(log);
-  const flows: FlowRecord[] = [];
+  // The demo's own settings: the embedded defaults, plus pcapgen's IPv6 site prefix as home-net.
+  const cfg: SensorConfig = {
+    ...DEFAULT_CONFIG,
+    sensor_id: 'demo-sensor',
+    workers,
+    home_net: [...DEFAULT_CONFIG.home_net, '2001:db8:1000::/48'],
+  };
   const t0 = performance.now();
-  const summary = await replayFiles([pcap], { workers }, (r) => {
-    flows.push(r);
-  });
+  const run = await runReplay([pcap], cfg, { eveWindows: 'none' });
   const secs = (performance.now() - t0) / 1000;
-  log(`replayed ${summary.packets.toLocaleString('en-US')} packets in ${secs.toFixed(2)} s with ${workers} worker(s): ${summary.flows.toLocaleString('en-US')} flows`);
+  const s = run.summary;
+  log(
+    `replayed ${s.packets.toLocaleString('en-US')} packets in ${secs.toFixed(2)} s with ${workers} worker(s): ` +
+      `${s.flows.toLocaleString('en-US')} flows, ${s.windows.toLocaleString('en-US')} group windows, ${run.alerts.length} alert(s)`,
+  );
   log('');
-  log('largest uploads (client -> server):');
-  const top = [...flows].sort((a, b) => b.bytesToServer - a.bytesToServer).slice(0, 8);
-  for (const r of top) {
-    const ratio = r.bytesToClient > 0 ? (r.bytesToServer / r.bytesToClient).toFixed(1) : 'inf';
+  for (const a of run.alerts) {
+    const g = a.aggregate;
+    log(`[${a.severity.toUpperCase()}] ${alertSignature(a)}`);
+    log(`    ${g.src_ip} -> ${g.dest_ip}:${g.dest_port} ${g.proto}, window ${g.window_start} .. ${g.window_end}`);
     log(
-      `  ${formatIp(r.src)}:${r.srcPort} -> ${formatIp(r.dst)}:${r.dstPort} ${protoName(r.proto)}  ` +
-        `up ${mib(r.bytesToServer)} MiB, down ${mib(r.bytesToClient)} MiB, ratio ${ratio}`,
+      `    up ${mib(g.total_upload_bytes)} MiB, down ${mib(g.total_download_bytes)} MiB, ${g.flow_count} flow(s); ` +
+        `confidence ${a.confidence.toFixed(2)}, risk ${a.risk.composite_score.toFixed(2)} (${a.risk.risk_level}); rules: ${a.rules_fired.join(', ')}`,
     );
+    log(`    alert id ${a.id}, community_id ${g.largest_flow.community_id}`);
   }
 }
