@@ -13,6 +13,7 @@ export const ErrorCodes = {
   NATIVE_LAYOUT: 'SENSOR_ERR_NATIVE_LAYOUT',
   WORKER_LOST: 'SENSOR_ERR_WORKER_LOST',
   OUTPUT: 'SENSOR_ERR_OUTPUT',
+  STATE_OPEN: 'SENSOR_ERR_STATE_OPEN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

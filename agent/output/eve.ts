@@ -1,7 +1,8 @@
 /**
  * EVE-style JSON events (Suricata's field names) and a buffered line writer with backpressure.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { ErrorCodes, SensorError } from '../errors.js';
 import type { Writable } from 'node:stream';
 import type { FlowRecord } from '../native/layout.js';
 import { formatIp, formatTs, protoName } from './net-format.js';
@@ -96,13 +97,27 @@ export class LineWriter {
       this.#stream = process.stdout;
       this.#owned = false;
     } else {
-      this.#stream = createWriteStream(target) as WriteStream;
+      // Open synchronously so a bad path is an error here, with the path, not an unhandled
+      // 'error' event later.
+      let fd: number;
+      try {
+        fd = openSync(target, 'w');
+      } catch (e) {
+        throw new SensorError(ErrorCodes.OUTPUT, `cannot write ${target}: ${(e as Error).message}`, { cause: e });
+      }
+      this.#stream = createWriteStream(target, { fd }) as WriteStream;
+      this.#stream.on('error', (e) => {
+        this.#error ??= new SensorError(ErrorCodes.OUTPUT, `cannot write ${target}: ${e.message}`, { cause: e });
+      });
       this.#owned = true;
     }
   }
 
+  #error: SensorError | null = null;
+
   /** Queue one event; returns a promise only when the caller should wait (backpressure). */
   write(event: unknown): Promise<void> | undefined {
+    if (this.#error) throw this.#error;
     const line = JSON.stringify(event, bigintAsString);
     this.#buf.push(line);
     this.#bufLen += line.length + 1;
@@ -116,11 +131,15 @@ export class LineWriter {
     this.#buf = [];
     this.#bufLen = 0;
     if (this.#stream.write(text)) return undefined;
-    return new Promise((resolve) => this.#stream.once('drain', () => resolve()));
+    return new Promise((resolve, reject) => {
+      this.#stream.once('drain', () => resolve());
+      this.#stream.once('error', reject);
+    });
   }
 
   async close(): Promise<void> {
     await this.flush();
+    if (this.#error) throw this.#error;
     if (!this.#owned) return;
     await new Promise<void>((resolve, reject) => {
       this.#stream.once('error', reject);

@@ -28,6 +28,9 @@
  * to the same bound.
  */
 import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ErrorCodes, SensorError } from '../errors.js';
 import { nsToMs } from './local-time.js';
 import type { VerdictOptions } from './options.js';
 
@@ -83,9 +86,11 @@ export class BaselineStore {
     this.path = settings.path;
     this.applySettings(settings);
     try {
+      // The baseline is sensor state: create its folder the first time, as a state dir.
+      if (settings.path !== ':memory:' && settings.path !== '') mkdirSync(path.dirname(settings.path), { recursive: true });
       this.db = new Database(settings.path);
     } catch (e) {
-      throw new Error(`cannot open the baseline store '${settings.path}': ${(e as Error).message}`, { cause: e });
+      throw new SensorError(ErrorCodes.STATE_OPEN, `cannot open the baseline store '${settings.path}': ${(e as Error).message}`, { cause: e });
     }
     if (settings.path !== ':memory:' && settings.path !== '') {
       this.db.pragma('journal_mode = WAL');

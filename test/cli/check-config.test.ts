@@ -4,7 +4,7 @@
  * exit 2; a replay with a bad config refuses to start; the file's settings reach the engine and
  * the EVE output, and command-line options override them.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,9 +152,20 @@ describe('exfil-sensor replay --config', () => {
 
   it('runs on every shipped example config', () => {
     for (const name of ['sensor.yaml', 'minimal.yaml', 'site-example.yaml']) {
-      const r = runCli(['replay', pcap, '--config', path.join(REPO, 'config', name), '--eve', '-']);
-      expect(r.code).toBe(0);
+      // A copy in a temp folder: relative state paths (the baseline) resolve beside it, and the
+      // examples' absolute output paths are overridden on the command line.
+      const dir = mkdtempSync(path.join(tmp, 'shipped-'));
+      const cfg = path.join(dir, name);
+      copyFileSync(path.join(REPO, 'config', name), cfg);
+      const r = runCli(['replay', pcap, '--config', cfg, '--eve', '-', '--alerts', path.join(dir, 'alerts.json')]);
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
       expect(eveOf(r.stdout)).toHaveLength(1);
     }
+  });
+
+  it('fails cleanly, naming the path, when an output cannot be written', () => {
+    const r = runCli(['replay', pcap, '--alerts', path.join(tmp, 'no-such-dir', 'alerts.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/exfil-sensor: cannot write .*no-such-dir\/alerts\.json: ENOENT/);
   });
 });
