@@ -16,13 +16,14 @@ const USAGE = `usage:
   exfil-sensor demo                   replay a generated enterprise capture with two exfiltrations
   exfil-sensor replay FILE... [--config F] [--eve OUT] [--alerts OUT] [--eve-windows alerting|all|none]
                               [--workers N] [--memcap SIZE] [--community-id-seed N] [--community-id-hex]
-                              [--no-progress]
+                              [--flows-only] [--no-progress]
   exfil-sensor check-config F         validate a config file, print every error with its line
 
   --config F             sensor config (YAML, see config/sensor.yaml); the options below override it
   --eve OUT              write EVE JSON lines (flow, window and alert events) to OUT; '-' is stdout
   --alerts OUT           write alerts as JSON lines to OUT; '-' is stdout
   --eve-windows WHICH    window events for groups that clear the Low floor (alerting, default), all, none
+  --flows-only           track flows only (EVE flow events): no window accounting, no verdict
   --workers N            flow worker threads (default: number of cores, ${os.availableParallelism()})
   --memcap SIZE          flow table memory cap per worker (default "128 MiB")
   --community-id-seed N  Community ID v1 seed, 0..65535 (default 0)
@@ -54,6 +55,7 @@ async function replayCommand(args: string[]): Promise<number> {
         'community-id-seed': { type: 'string' },
         'community-id-hex': { type: 'boolean', default: false },
         'no-progress': { type: 'boolean', default: false },
+        'flows-only': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -93,7 +95,15 @@ async function replayCommand(args: string[]): Promise<number> {
   const started = performance.now();
   // Loaded here, not at the top: the native addon is needed to replay, not to check a config.
   const { runReplay } = await import('./sensor.js');
-  const run = await runReplay(files, cfg, { eve, alerts: alertsOut, eveWindows, onProgress: (p) => progress.update(p) });
+  const flowsOnly = values['flows-only'] === true;
+  if (flowsOnly && values.alerts !== undefined) throw new UsageError('--alerts needs the verdict: drop --flows-only');
+  const run = await runReplay(files, cfg, {
+    eve,
+    alerts: flowsOnly ? null : alertsOut,
+    eveWindows,
+    flowsOnly,
+    onProgress: (p) => progress.update(p),
+  });
   const summary = run.summary;
   progress.done();
   await eve?.close();

@@ -26,17 +26,20 @@ export interface SensorOutputs {
   onAlert?: (a: ExfilAlert) => void;
   onWindow?: (a: WindowAggregate) => void;
   onProgress?: (p: ReplayProgress) => void;
+  /** Track flows only: no window accounting, no verdict (flow export, and the flows benchmark). */
+  flowsOnly?: boolean;
 }
 
 export interface SensorRun {
   summary: ReplaySummary;
   alerts: ExfilAlert[];
-  verdict: VerdictStats;
+  /** null with `flowsOnly`. */
+  verdict: VerdictStats | null;
 }
 
 export async function runReplay(files: string[], cfg: SensorConfig, out: SensorOutputs = {}): Promise<SensorRun> {
   const cid = { base64: cfg.community_id.base64 };
-  const verdict = new Verdict(cfg.verdict, { sensorId: cfg.sensor_id });
+  const verdict = out.flowsOnly ? null : new Verdict(cfg.verdict, { sensorId: cfg.sensor_id });
   const alerts: ExfilAlert[] = [];
   const eveWindows = out.eveWindows ?? 'alerting';
   // Writers may ask us to wait; the replay reads the next chunk only after they have room.
@@ -52,7 +55,7 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
         write(out.eve, windowEvent(agg, cfg.verdict.ratio_cap));
       }
     }
-    for (const a of verdict.onWindowClosed(window)) {
+    for (const a of verdict?.onWindowClosed(window) ?? []) {
       alerts.push(a);
       out.onAlert?.(a);
       write(out.eve, alertEvent(a));
@@ -64,7 +67,7 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
       files,
       {
         workers: cfg.workers,
-        engineConfig: engineConfigText(cfg, { windows: true, emitWindows: true }),
+        engineConfig: engineConfigText(cfg, { windows: true, emitWindows: !out.flowsOnly }),
         vlanTracking: cfg.flow.vlan_tracking,
         chunkBytes: cfg.capture.batch.size_bytes,
         slots: cfg.capture.batch.slots,
@@ -72,18 +75,18 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
         onSynced: (now) => collector.sync(now),
       },
       (rec) => {
-        write(out.eve, flowEvent(rec, cid));
+        if (out.eve) write(out.eve, flowEvent(rec, cid));
         const p = pending;
         pending = undefined;
         return p;
       },
-      (agg) => collector.add(agg),
+      out.flowsOnly ? undefined : (agg) => collector.add(agg),
     );
     // End of replay: the workers flushed every window; judge what is still open.
     collector.flush();
     await pending;
-    return { summary, alerts, verdict: verdict.stats };
+    return { summary, alerts, verdict: verdict?.stats ?? null };
   } finally {
-    verdict.close();
+    verdict?.close();
   }
 }

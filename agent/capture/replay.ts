@@ -119,12 +119,23 @@ export async function replayFiles(
       );
     }
   };
+  // A worker that dies takes its flows with it, and its replacement would wait forever for the
+  // lost tasks' sequence numbers: count it, wake the main loop, and abort the replay.
+  let onFailure: () => void = () => undefined;
+  const failed = new Promise<void>((resolve) => {
+    onFailure = resolve;
+  });
   const guard = (p: Promise<WorkerResult>): Promise<void> =>
     p.then(deliver, (e: unknown) => {
-      // A worker died: its flows are gone. Count it and keep going (never silent).
       workerLost += 1;
       failure ??= e;
+      onFailure();
+      const w = wakeFree;
+      wakeFree = null;
+      w?.();
     });
+  const workerLostError = (): SensorError =>
+    new SensorError(ErrorCodes.WORKER_LOST, `${workerLost} worker task(s) failed; their flows are lost`, { cause: failure });
 
   try {
     let nowNs = 0n;
@@ -143,12 +154,13 @@ export async function replayFiles(
       const size = reader.size();
       for (;;) {
         let slot = free.pop();
-        while (!slot) {
+        while (!slot && failure === null) {
           await new Promise<void>((resolve) => {
             wakeFree = resolve;
           });
           slot = free.pop();
         }
+        if (failure !== null || !slot) throw workerLostError();
         if (backpressure) {
           await backpressure;
           backpressure = undefined;
@@ -199,7 +211,8 @@ export async function replayFiles(
         if (res.finished) break;
       }
     }
-    await Promise.all(inFlight);
+    await Promise.race([Promise.all(inFlight), failed]);
+    if (failure !== null) throw workerLostError();
     // End of replay: every flow ends with reason "shutdown"; collect counters.
     const finals = await Promise.all(Array.from({ length: shards }, (_, s) => pool.run(s, { op: 'finish' })));
     for (const r of finals) {
@@ -210,13 +223,9 @@ export async function replayFiles(
       }
     }
   } finally {
-    await pool.close();
+    if (failure !== null) await pool.destroy();
+    else await pool.close();
   }
   summary.counters.worker_lost = workerLost;
-  if (failure !== null) {
-    throw new SensorError(ErrorCodes.WORKER_LOST, `${workerLost} worker task(s) failed; their flows are lost`, {
-      cause: failure,
-    });
-  }
   return summary;
 }

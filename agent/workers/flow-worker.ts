@@ -32,7 +32,39 @@ function readCounters(): Record<string, number> {
   return out;
 }
 
-export default function run(task: WorkerTask): WorkerResult {
+/**
+ * Piscina may deliver queued tasks out of order (seen here), and an engine must see its chunks
+ * in capture order. Several tasks are in flight per worker so it never idles waiting for the
+ * main thread; each waits here for its turn by sequence number, then runs to completion.
+ */
+let nextSeq = 0;
+const waiting = new Map<number, () => void>();
+
+function turn(seq: number): Promise<void> | null {
+  if (seq === nextSeq) return null;
+  return new Promise((resolve) => waiting.set(seq, resolve));
+}
+
+function done(): void {
+  nextSeq += 1;
+  const wake = waiting.get(nextSeq);
+  if (wake) {
+    waiting.delete(nextSeq);
+    wake();
+  }
+}
+
+export default async function run(task: WorkerTask): Promise<WorkerResult> {
+  const wait = turn(task.seq);
+  if (wait) await wait;
+  try {
+    return execute(task);
+  } finally {
+    done();
+  }
+}
+
+function execute(task: WorkerTask): WorkerResult {
   switch (task.op) {
     case 'process': {
       const chunk = new Uint8Array(task.chunk, 0, task.chunkLength);

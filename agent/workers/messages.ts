@@ -1,5 +1,9 @@
 /** Messages between the main thread and flow workers (structured-cloned; buffers are shared). */
-export type WorkerTask =
+/**
+ * `seq` numbers a shard's tasks from 0; the worker runs them in that order whatever order they
+ * arrive in (see flow-worker.ts). ShardPool assigns it.
+ */
+export type WorkerTask = { seq: number } & (
   | {
       op: 'process';
       /** The chunk of capture bytes, shared by every shard's worker (read-only for them). */
@@ -13,7 +17,11 @@ export type WorkerTask =
       nowNs: bigint;
     }
   | { op: 'advance'; nowNs: bigint }
-  | { op: 'finish' };
+  | { op: 'finish' }
+);
+
+/** A task as callers hand it to ShardPool (the pool numbers it). */
+export type ShardTask = WorkerTask extends infer T ? (T extends { seq: number } ? Omit<T, 'seq'> : never) : never;
 
 /** What a worker returns: drained records (transferred) and, after `finish`, its counters. */
 export interface WorkerResult {

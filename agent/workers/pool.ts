@@ -2,17 +2,17 @@
  * One single-thread piscina pool per shard. Piscina has no worker affinity, and a flow must
  * always be handled by the worker that holds its state, so each shard gets its own pool with
  * exactly one thread. Piscina does not run queued tasks in submission order (seen here: with
- * several tasks queued, later ones ran first), and a flow engine must see packets in order, so
- * each shard's tasks are chained: a task is handed to piscina only when the previous one for
- * that shard has finished. The main thread still reads ahead into free chunk slots meanwhile.
- * A worker that dies is replaced by piscina; the flows it held are lost, which the caller
- * counts and reports.
+ * several tasks queued, later ones ran first), so the pool numbers each shard's tasks and the
+ * worker runs them in that order (flow-worker.ts); up to `inFlight` tasks per shard are handed
+ * over at once so the worker never waits for the main thread between chunks.
+ * A worker that dies takes its flows with it: the caller aborts (`destroy`) rather than let a
+ * replacement worker wait for a sequence number that will never come.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { WorkerInit, WorkerResult, WorkerTask } from './messages.js';
+import type { ShardTask, WorkerInit, WorkerResult, WorkerTask } from './messages.js';
 
 /** The compiled worker script (piscina needs JavaScript; tests import the TS sources). */
 function workerFile(): string {
@@ -29,10 +29,10 @@ function workerFile(): string {
 export class ShardPool {
   readonly shards: number;
   #pools: Piscina[];
-  /** The last task handed out per shard; the next one starts after it settles. */
-  #tails: Promise<unknown>[];
+  /** Next sequence number per shard. */
+  #seq: number[];
 
-  constructor(shards: number, init: WorkerInit, maxQueue = 64) {
+  constructor(shards: number, init: WorkerInit, inFlight = 8, maxQueue = 64) {
     this.shards = shards;
     const filename = workerFile();
     this.#pools = Array.from(
@@ -42,24 +42,26 @@ export class ShardPool {
           filename,
           minThreads: 1,
           maxThreads: 1,
-          concurrentTasksPerWorker: 1,
+          concurrentTasksPerWorker: inFlight,
           maxQueue,
           idleTimeout: 2 ** 31 - 1,
           workerData: init,
         }),
     );
-    this.#tails = this.#pools.map(() => Promise.resolve());
+    this.#seq = this.#pools.map(() => 0);
   }
 
-  run(shard: number, task: WorkerTask): Promise<WorkerResult> {
+  run(shard: number, task: ShardTask): Promise<WorkerResult> {
     const pool = this.#pools[shard];
     if (!pool) throw new RangeError(`shard ${shard} out of range 0..${this.shards - 1}`);
-    const run = this.#tails[shard]!.then(
-      () => pool.run(task) as Promise<WorkerResult>,
-      () => pool.run(task) as Promise<WorkerResult>,
-    );
-    this.#tails[shard] = run.catch(() => undefined);
-    return run;
+    const seq = this.#seq[shard]!;
+    this.#seq[shard] = seq + 1;
+    return pool.run({ ...task, seq } as WorkerTask) as Promise<WorkerResult>;
+  }
+
+  /** Stop every worker now, abandoning queued tasks (after a worker was lost). */
+  async destroy(): Promise<void> {
+    await Promise.all(this.#pools.map((p) => p.destroy()));
   }
 
   async close(): Promise<void> {
