@@ -130,6 +130,28 @@ impl BlockBuffer {
     }
 }
 
+/// Test helpers shared by the hash implementations.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// Streaming a message in any chunking (and any two-way split with an empty update between)
+    /// gives the one-shot digest. `streamed` hashes the given parts in order.
+    pub(crate) fn assert_chunked_updates_match(one_shot: impl Fn(&[u8]) -> Vec<u8>, streamed: impl Fn(&[&[u8]]) -> Vec<u8>) {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        for len in [0usize, 1, 55, 56, 63, 64, 65, 127, 128, 129, 500, 1000].iter().copied() {
+            let message = &data[..len];
+            let expected = one_shot(message);
+            for chunk_size in [1usize, 2, 3, 7, 55, 56, 63, 64, 65, 100, 1000].iter().copied() {
+                let parts: Vec<&[u8]> = message.chunks(chunk_size).collect();
+                assert_eq!(streamed(&parts), expected, "len {} chunk {}", len, chunk_size);
+            }
+            for split in 0..=len {
+                let parts: [&[u8]; 3] = [&message[..split], &[], &message[split..]];
+                assert_eq!(streamed(&parts), expected, "len {} split {}", len, split);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
