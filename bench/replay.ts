@@ -3,7 +3,7 @@
  *
  * In one run, on one pcapgen capture held in the page cache, it times as child processes:
  * the near-physical floor (`shared/tools/floor.c`, mmap and read() variants), our
- * `exfil-sensor replay` with flows only (no EVE output) on 1 and 2 workers, and the Debian
+ * `exfil-sensor replay` with no output files (EVE off) on 1 and 2 workers, and the Debian
  * peers that happen to be installed. Each child is timed for wall clock, user+sys CPU and peak
  * RSS (GNU time when present). Results go to bench/results/replay-<scale>.{json,md}.
  *
@@ -27,7 +27,11 @@ const USAGE = `usage: npm run bench:replay -- [options]
   --floor-ref REF   floor variant the ratio column and target use: fastest | mmap | read
                     (default fastest: the lower median wall of the two)
   --quiet-wait S    before each timed run, wait up to S seconds (default 30) for other processes
-                    to use under 0.2 of a core; 0 disables. Other CPU use is recorded per run.
+                    to use under 0.2 of a core for 1 s; 0 disables. Other CPU use is recorded per run.
+  --timeout S       kill a run after S seconds (default 120); the tool is then reported as
+                    slower than that and not run again (tshark needs ~2 minutes at 0.05)
+  --replay-args S   extra arguments for every exfil-sensor replay run (space-separated),
+                    e.g. a config that turns windows and verdicts off
   --no-peers        do not look for tcpdump, tshark, softflowd, nfpcapd, argus, pmacctd, ndpiReader
   --out DIR         where replay-<scale>.json/.md go (default bench/results)
   -h, --help
@@ -159,6 +163,25 @@ async function warmAndHash(file: string): Promise<{ md5: string; bytes: number; 
   return { md5: h.digest('hex'), bytes, seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * Reads the file once more right before a timed run. Needed: the kernel may reclaim page cache
+ * between runs (on the VM this was written on, DAMON reclaim had evicted half the capture after
+ * a few idle minutes), and every tool must read from memory.
+ */
+function rewarm(file: string): number {
+  const t0 = performance.now();
+  const buf = Buffer.allocUnsafe(4 << 20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0) {
+      // discard
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 async function ensureCapture(pcapgen: string, scale: number, seed: number): Promise<CaptureInfo> {
   const known = seed === 1 ? KNOWN_CAPTURES[scaleKey(scale)] : undefined;
   const base = path.join(BENCH_DIR, `pcapgen-S${seed}-s${scaleKey(scale)}`);
@@ -248,7 +271,11 @@ interface Sample {
   others_cpu_s: number | null;
   /** Seconds spent waiting for the machine to go quiet before the run. */
   quiet_wait_s: number;
+  /** Seconds the page-cache re-read of the capture took just before the run. */
+  rewarm_s?: number;
   exit_code: number;
+  /** Killed after --timeout seconds. */
+  timed_out?: boolean;
   /** What the tool says about itself (floor: packets, bytes, seconds; replay: its log line). */
   reported: Reported;
   /** Only when the run failed. */
@@ -259,6 +286,9 @@ interface Reported {
   packets?: number;
   frame_bytes?: number;
   flows?: number;
+  /** Replay only: window records and alerts it produced (work beyond flows). */
+  windows?: number;
+  alerts?: number;
   seconds?: number;
 }
 
@@ -305,14 +335,19 @@ function machineBusy(): number | null {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Waits until the machine's other work uses under 0.2 of a core (0.5 s probes), at most maxS. */
+/**
+ * Waits until the machine's other work has used under 0.2 of a core for two 0.5 s probes in a
+ * row, at most maxS seconds.
+ */
 async function waitQuiet(maxS: number): Promise<number> {
   const t0 = performance.now();
-  while ((performance.now() - t0) / 1000 < maxS) {
+  let quiet = 0;
+  while (quiet < 2 && (performance.now() - t0) / 1000 < maxS) {
     const a = machineBusy();
     await sleep(500);
     const b = machineBusy();
-    if (a === null || b === null || (b - a) / 0.5 < 0.2) break;
+    if (a === null || b === null) break;
+    quiet = (b - a) / 0.5 < 0.2 ? quiet + 1 : 0;
   }
   return (performance.now() - t0) / 1000;
 }
@@ -325,7 +360,15 @@ const CLK_TCK = (() => {
 
 const KEEP = 64 << 10;
 
-function timeChild(quietWait: number, timer: Timer, cmd: string, args: string[], env: NodeJS.ProcessEnv, parse: (out: string, err: string) => Reported): Promise<Sample> {
+function timeChild(
+  quietWait: number,
+  timeoutS: number,
+  timer: Timer,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  parse: (out: string, err: string) => Reported,
+): Promise<Sample> {
   const timeFile = path.join(BENCH_DIR, `time-${process.pid}.txt`);
   const [exe, argv] =
     timer === 'gnu-time' ? ['/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, '--', cmd, ...args]] : [cmd, args];
@@ -334,7 +377,17 @@ function timeChild(quietWait: number, timer: Timer, cmd: string, args: string[],
   const self0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(exe, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a timeout kills the tool and the time wrapper together.
+    const child = spawn(exe, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let timedOut = false;
+    const timer_ = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutS * 1000);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -346,6 +399,7 @@ function timeChild(quietWait: number, timer: Timer, cmd: string, args: string[],
     });
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(timer_);
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const busy1 = machineBusy();
       const selfCpu = process.cpuUsage(self0);
@@ -384,6 +438,10 @@ function timeChild(quietWait: number, timer: Timer, cmd: string, args: string[],
         exit_code: code ?? 1,
         reported: parse(out, err),
       };
+      if (timedOut) {
+        sample.timed_out = true;
+        sample.exit_code = sample.exit_code === 0 ? 1 : sample.exit_code;
+      }
       if (sample.exit_code !== 0) sample.stderr_tail = err.slice(-2000);
       resolve(sample);
     });
@@ -418,10 +476,12 @@ function parseReplay(_stdout: string, stderr: string): Reported {
   for (const line of stderr.split('\n').reverse()) {
     if (!line.includes('replay finished')) continue;
     try {
-      const j = JSON.parse(line) as { packets?: number; flows?: number; seconds?: number };
+      const j = JSON.parse(line) as { packets?: number; flows?: number; windows?: number; alerts?: number; seconds?: number };
       const r: Reported = {};
       if (typeof j.packets === 'number') r.packets = j.packets;
       if (typeof j.flows === 'number') r.flows = j.flows;
+      if (typeof j.windows === 'number') r.windows = j.windows;
+      if (typeof j.alerts === 'number') r.alerts = j.alerts;
       if (typeof j.seconds === 'number') r.seconds = j.seconds;
       return r;
     } catch {
@@ -438,19 +498,27 @@ function floorTools(floor: string, file: string): ToolSpec[] {
   ];
 }
 
-function replayTools(file: string, workers: number[]): ToolSpec[] {
+function replayTools(file: string, workers: number[], extra: string[]): ToolSpec[] {
   const bin = path.join(ROOT, 'bin', 'exfil-sensor.js');
   const compiled = path.join(ROOT, 'dist', 'agent', 'main.js');
   if (!fs.existsSync(compiled)) throw new BenchError(`${compiled} is missing: run 'npm run build' first`);
-  return workers.map((w) => ({
-    id: `replay-w${w}`,
-    label: `exfil-sensor replay, ${w} worker${w === 1 ? '' : 's'}`,
-    kind: 'replay' as const,
-    cmd: process.execPath,
-    args: [bin, 'replay', file, '--workers', String(w), '--no-progress'],
-    env: { ...process.env, EXFIL_SENSOR_LOG_LEVEL: 'info' },
-    parse: parseReplay,
-  }));
+  // Flows only (`--flows-only`: the stage the foundation target is about), then the full
+  // pipeline (windows and verdict) with the same worker counts.
+  const modes = [
+    { id: 'replay', label: 'flows only', args: ['--flows-only'] },
+    { id: 'pipeline', label: 'full pipeline', args: [] as string[] },
+  ];
+  return modes.flatMap((m) =>
+    workers.map((w) => ({
+      id: `${m.id}-w${w}`,
+      label: `exfil-sensor replay, ${m.label}, ${w} worker${w === 1 ? '' : 's'}`,
+      kind: 'replay' as const,
+      cmd: process.execPath,
+      args: [bin, 'replay', file, '--workers', String(w), '--no-progress', ...m.args, ...extra],
+      env: { ...process.env, EXFIL_SENSOR_LOG_LEVEL: 'info' },
+      parse: parseReplay,
+    })),
+  );
 }
 
 /**
@@ -535,7 +603,15 @@ interface ScaleReport {
   git: { commit: string | null; dirty: boolean | null };
   build: ReturnType<typeof buildInfo>;
   capture: CaptureInfo & { packets: number; frame_bytes: number; flows_floor: number | null };
-  settings: { runs: number; workers: number[]; floor_ref: string; quiet_wait_s: number; timer: Timer; timer_note: string | null };
+  settings: {
+    runs: number;
+    workers: number[];
+    floor_ref: string;
+    quiet_wait_s: number;
+    timeout_s: number;
+    timer: Timer;
+    timer_note: string | null;
+  };
   results: ToolResult[];
   floor_ref_id: string;
   target: {
@@ -580,6 +656,8 @@ interface Options {
   floorRef: 'fastest' | 'mmap' | 'read';
   peers: boolean;
   quietWait: number;
+  timeout: number;
+  replayArgs: string[];
   out: string;
 }
 
@@ -593,7 +671,7 @@ async function benchScale(opts: Options, scale: number, floorBin: string, pcapge
   const notes: string[] = [];
   if (timerNote) notes.push(timerNote);
 
-  const tools = [...floorTools(floorBin, capture.path), ...replayTools(capture.path, opts.workers)];
+  const tools = [...floorTools(floorBin, capture.path), ...replayTools(capture.path, opts.workers, opts.replayArgs)];
   let skipped: { tool: string; reason: string }[] = [];
   if (opts.peers) {
     const p = peerTools(capture.path);
@@ -612,13 +690,17 @@ async function benchScale(opts: Options, scale: number, floorBin: string, pcapge
       if (failed.has(t.id)) continue;
       t.prepare?.();
       const waited = opts.quietWait > 0 ? await waitQuiet(opts.quietWait) : 0;
-      const s = await timeChild(waited, timer, t.cmd, t.args, t.env ?? process.env, t.parse);
+      const warm = rewarm(capture.path);
+      const s = await timeChild(waited, opts.timeout, timer, t.cmd, t.args, t.env ?? process.env, t.parse);
+      s.rewarm_s = warm;
       samples.get(t.id)!.push(s);
       const extra = s.cpu_s !== null ? `, cpu ${s.cpu_s.toFixed(2)} s` : '';
       const rss = s.max_rss_kib !== null ? `, rss ${(s.max_rss_kib / 1024).toFixed(0)} MiB` : '';
       const others = s.others_cpu_s !== null && s.others_cpu_s >= 0.05 ? `, others used ${s.others_cpu_s.toFixed(2)} CPU s` : '';
-      log(`run ${r}/${opts.runs} ${t.label}: ${s.wall_s.toFixed(3)} s${extra}${rss}${others}${s.exit_code !== 0 ? ` EXIT ${s.exit_code}` : ''}`);
-      if (s.exit_code !== 0) {
+      log(`run ${r}/${opts.runs} ${t.label}: ${s.wall_s.toFixed(3)} s${extra}${rss}${others}${s.timed_out ? ' TIMED OUT' : s.exit_code !== 0 ? ` EXIT ${s.exit_code}` : ''}`);
+      if (s.timed_out) {
+        failed.set(t.id, `timed out after ${opts.timeout} s`);
+      } else if (s.exit_code !== 0) {
         failed.set(t.id, `exit code ${s.exit_code}: ${(s.stderr_tail ?? '').trim().split('\n').slice(-3).join(' | ')}`);
       }
     }
@@ -684,6 +766,15 @@ async function benchScale(opts: Options, scale: number, floorBin: string, pcapge
     }
   }
 
+  const beyond = results.find((r) => r.id.startsWith('replay-') && r.samples.some((s) => (s.reported.windows ?? 0) > 0));
+  if (beyond) {
+    const s = beyond.samples.find((x) => x.reported.windows !== undefined)!;
+    notes.push(
+      `replay is not flows-only: it also made ${s.reported.windows} window records and ${s.reported.alerts ?? 0} alerts ` +
+        '(--flows-only did not turn that off), so a flows-only replay is at least as fast as shown',
+    );
+  }
+  for (const [id, e] of failed) notes.push(`${tools.find((t) => t.id === id)?.label ?? id} failed: ${e}`);
   const buildEnd = buildInfo();
   if (buildEnd.addon_sha256 !== buildStart.addon_sha256) {
     notes.push(`the native addon changed during the run (${buildStart.addon_sha256} -> ${buildEnd.addon_sha256}): replay runs mix two builds`);
@@ -748,7 +839,7 @@ async function benchScale(opts: Options, scale: number, floorBin: string, pcapge
     git: gitInfo(),
     build: buildStart,
     capture: { ...capture, packets, frame_bytes: frameBytes, flows_floor: floorSample.reported.flows ?? null },
-    settings: { runs: opts.runs, workers: opts.workers, floor_ref: opts.floorRef, quiet_wait_s: opts.quietWait, timer, timer_note: timerNote },
+    settings: { runs: opts.runs, workers: opts.workers, floor_ref: opts.floorRef, quiet_wait_s: opts.quietWait, timeout_s: opts.timeout, timer, timer_note: timerNote },
     results,
     floor_ref_id: ref.id,
     target,
@@ -764,7 +855,15 @@ const COLUMNS = ['tool', 'runs', 'wall s (median)', 'spread s (min-max)', 'CPU s
 
 function rows(rep: ScaleReport): string[][] {
   return rep.results.map((r) => {
-    if (!r.ok) return [r.label, String(r.runs), 'FAILED', r.error ?? '', '', '', '', '', '', ''];
+    const timedOut = r.samples.some((s) => s.timed_out);
+    if (timedOut) {
+      const t = rep.settings.timeout_s;
+      return [r.label, String(r.runs), `> ${t}`, 'timed out', '', '', `< ${(rep.capture.packets / t / 1e6).toFixed(3)} M`, '', '', ''];
+    }
+    if (!r.ok) {
+      const e = r.error ?? '';
+      return [r.label, String(r.runs), 'FAILED', e.length > 48 ? `${e.slice(0, 47)}…` : e, '', '', '', '', '', ''];
+    }
     return [
       r.id === rep.floor_ref_id ? `${r.label} [ref]` : r.label,
       String(r.runs),
@@ -848,6 +947,8 @@ function options(argv: string[]): Options | null {
       'floor-ref': { type: 'string', default: 'fastest' },
       'no-peers': { type: 'boolean', default: false },
       'quiet-wait': { type: 'string', default: '30' },
+      timeout: { type: 'string', default: '120' },
+      'replay-args': { type: 'string', default: '' },
       out: { type: 'string', default: path.join(ROOT, 'bench', 'results') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -859,6 +960,8 @@ function options(argv: string[]): Options | null {
   if (!Number.isInteger(seed) || seed < 0) throw new BenchError(`--seed: bad value '${values.seed}'`);
   const quietWait = Number(values['quiet-wait']);
   if (!Number.isFinite(quietWait) || quietWait < 0) throw new BenchError(`--quiet-wait: bad value '${values['quiet-wait']}'`);
+  const timeout = Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new BenchError(`--timeout: bad value '${values.timeout}'`);
   const floorRef = values['floor-ref'];
   if (floorRef !== 'fastest' && floorRef !== 'mmap' && floorRef !== 'read') {
     throw new BenchError(`--floor-ref: expected fastest, mmap or read, got '${floorRef}'`);
@@ -871,6 +974,8 @@ function options(argv: string[]): Options | null {
     floorRef,
     peers: !values['no-peers'],
     quietWait,
+    timeout,
+    replayArgs: values['replay-args'].split(/\s+/).filter((a) => a.length > 0),
     out: path.resolve(values.out),
   };
 }

@@ -152,6 +152,7 @@ export async function replayFiles(
         );
       }
       const size = reader.size();
+      let consumedTo = 0;
       for (;;) {
         let slot = free.pop();
         while (!slot && failure === null) {
@@ -167,7 +168,9 @@ export async function replayFiles(
         }
         const res = reader.fill(slot.chunkView, slot.indexView, slot.counts);
         summary.packets += res.packets;
-        summary.fileBytes += res.bytes;
+        // Bytes of the file consumed (a record cut at a chunk's end is read again next time).
+        summary.fileBytes += res.position - consumedTo;
+        consumedTo = res.position;
         if (res.maxTsNs > nowNs) nowNs = res.maxTsNs;
         const held = slot;
         if (res.packets > 0) {

@@ -3,7 +3,7 @@
  * filled in), then the checks that span several keys. Every problem comes back as key path
  * segments plus a message written for an operator; load.ts adds the line.
  */
-import { Ajv, type ErrorObject, type SchemaValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import { SENSOR_CONFIG_SCHEMA, type SchemaNode } from './schema.js';
 import { checkUnit, parseTimestamp, type UnitSpec } from './value-kinds.js';
 import { parseClock, parseDuration, parseSize } from './units.js';
@@ -24,10 +24,20 @@ const unitKeyword: SchemaValidateFunction = (schema: UnitSpec, data: unknown): b
   return false;
 };
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
-ajv.addKeyword({ keyword: 'reloadable', schemaType: 'boolean' });
-ajv.addKeyword({ keyword: 'unit', schemaType: 'object', errors: true, validate: unitKeyword });
-const validateSchema = ajv.compile(SENSOR_CONFIG_SCHEMA);
+/**
+ * The compiled schema, built on first use: compiling it costs about 0.35 s, which a run on the
+ * built-in defaults (no config file) should not pay at start-up.
+ */
+let compiled: ValidateFunction | null = null;
+function validateSchema(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
+    ajv.addKeyword({ keyword: 'reloadable', schemaType: 'boolean' });
+    ajv.addKeyword({ keyword: 'unit', schemaType: 'object', errors: true, validate: unitKeyword });
+    compiled = ajv.compile(SENSOR_CONFIG_SCHEMA);
+  }
+  return compiled;
+}
 
 const TYPE_NAMES: Record<string, string> = {
   integer: 'an integer',
@@ -261,9 +271,10 @@ function crossChecks(raw: Obj, known: RawIssue[]): RawIssue[] {
 export function validateRaw(data: unknown): RawIssue[] {
   if (data === null || data === undefined) return [{ path: [], message: 'the file is empty; at least sensor_id is required' }];
   if (typeof data !== 'object' || Array.isArray(data)) return [{ path: [], message: `the file must be a mapping of keys (got ${describe(data)})` }];
-  validateSchema(data);
+  const validate = validateSchema();
+  validate(data);
   const seen = new Set<string>();
-  const issues = (validateSchema.errors ?? []).map(fromAjv).filter((i) => {
+  const issues = (validate.errors ?? []).map(fromAjv).filter((i) => {
     const k = `${i.path.join('\0')}\n${i.message}`;
     return seen.has(k) ? false : (seen.add(k), true);
   });

@@ -347,3 +347,13 @@ describe('reload', () => {
     expect(diffRestartRequired(old, ok('capture: {interface: eth0}\nallowlist: [{reason: r, owner: o, port: 1}]\n'))).toEqual([]);
   });
 });
+
+describe('generated defaults', () => {
+  it('the build-time defaults file equals what the schema gives (drift check)', async () => {
+    const { computeDefaultConfig } = await import('../../agent/config/defaults.js');
+    const { readFileSync, existsSync } = await import('node:fs');
+    const file = new URL('../../dist/agent/config/defaults.generated.json', import.meta.url);
+    expect(existsSync(file), 'run npm run build:ts').toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(JSON.stringify(computeDefaultConfig())));
+  });
+});
