@@ -7,6 +7,7 @@
 //! packet or file contents, packet time only (never the wall clock).
 #![deny(unsafe_code)]
 
+pub mod app;
 pub mod batch;
 pub mod capture;
 pub mod community_id;

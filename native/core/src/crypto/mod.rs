@@ -8,8 +8,12 @@
 //! specifications we follow. Both hashers keep all state in fixed-size arrays (no allocation)
 //! and cannot panic on any input.
 
+pub mod aes;
+pub mod gcm;
+pub mod hkdf;
 pub mod md5;
 pub mod sha1;
+pub mod sha256;
 
 /// Lowercase hexadecimal digits.
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -1,0 +1,14 @@
+//! Application-layer parsers: one file per protocol. Each is a pure function of the bytes it is
+//! given (a direction's first bytes, or one message), bounded in what it keeps, and never
+//! panics on hostile input. Wiring them into flows (stream buffering, app_proto detection,
+//! evidence records) is the engine's job.
+
+pub mod dns;
+pub mod http;
+pub mod ja3;
+pub mod ja4;
+pub mod magic;
+pub mod quic;
+pub mod ssh;
+pub mod tls;
+pub mod x509;
