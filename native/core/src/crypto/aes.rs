@@ -18,23 +18,8 @@ pub const KEY_LEN: usize = 16;
 const ROUNDS: usize = 10;
 
 /// The AES S-box, computed at compile time from its definition (multiplicative inverse in
-/// GF(2^8) followed by the affine transform) rather than typed in.
+/// GF(2^8), modulo x^8 + x^4 + x^3 + x + 1, followed by the affine transform) rather than typed in.
 const SBOX: [u8; 256] = build_sbox();
-
-/// Multiplication in GF(2^8) modulo x^8 + x^4 + x^3 + x + 1.
-const fn gf_mul(a: u8, b: u8) -> u8 {
-    let mut a = a;
-    let mut b = b;
-    let mut product = 0u8;
-    while b != 0 {
-        if b & 1 != 0 {
-            product ^= a;
-        }
-        a = xtime(a);
-        b >>= 1;
-    }
-    product
-}
 
 /// Multiplication by x in GF(2^8).
 const fn xtime(a: u8) -> u8 {
@@ -42,24 +27,26 @@ const fn xtime(a: u8) -> u8 {
 }
 
 const fn build_sbox() -> [u8; 256] {
-    let mut sbox = [0u8; 256];
+    // Inverses from exp/log tables of the generator 3 (x + 1): about 500 steps in all. Raising
+    // each x to the 254th power instead needs ~500k steps, past the compile-time evaluation
+    // limit of older compilers (the wasm build uses Debian's rustc 1.63).
+    let mut exp = [0u8; 256];
+    let mut log = [0u8; 256];
+    let mut v = 1u8;
     let mut i = 0usize;
-    while i < 256 {
-        let x = i as u8;
-        // x^254 is the multiplicative inverse (0 maps to 0).
-        let mut inverse = 1u8;
-        let mut n = 0;
-        while n < 254 {
-            inverse = gf_mul(inverse, x);
-            n += 1;
-        }
-        if x == 0 {
-            inverse = 0;
-        }
-        let b = inverse;
-        sbox[i] =
-            b ^ b.rotate_left(1) ^ b.rotate_left(2) ^ b.rotate_left(3) ^ b.rotate_left(4) ^ 0x63;
+    while i < 255 {
+        exp[i] = v;
+        log[v as usize] = i as u8;
+        v ^= xtime(v); // v * 3
         i += 1;
+    }
+    let mut sbox = [0u8; 256];
+    let mut x = 0usize;
+    while x < 256 {
+        // x^-1 = g^(255 - log x); 0 maps to 0.
+        let b = if x == 0 { 0 } else { exp[(255 - log[x] as usize) % 255] };
+        sbox[x] = b ^ b.rotate_left(1) ^ b.rotate_left(2) ^ b.rotate_left(3) ^ b.rotate_left(4) ^ 0x63;
+        x += 1;
     }
     sbox
 }
