@@ -769,37 +769,18 @@ pub(crate) mod tests {
     pub(crate) type Payload = (u8, u16, u16, Vec<u8>);
 
     pub(crate) fn corpus_payloads(rel: &str) -> Option<Vec<Payload>> {
-        use crate::capture::FileSource;
-        let path = std::path::Path::new("/work/shared/corpus").join(rel);
-        if !path.exists() {
-            eprintln!("corpus file {} absent; skipping", path.display());
-            return None;
-        }
-        let mut src = FileSource::open(&path).ok()?;
-        let mut chunk = vec![0u8; 1 << 20];
         let mut out = Vec::new();
-        for _ in 0..10_000 {
-            let fin = src
-                .fill(&mut chunk, &mut |bytes, r| {
-                    let start = r.offset as usize;
-                    let frame = match bytes.get(start..start + r.caplen as usize) {
-                        Some(f) => f,
-                        None => return true,
-                    };
-                    let mut meta = crate::decode::PacketMeta::default();
-                    crate::decode::decode(u32::from(r.linktype), frame, &mut meta);
-                    let po = meta.payload_off as usize;
-                    if let Some(p) = frame.get(po..po + meta.payload_len as usize) {
-                        out.push((meta.proto, meta.src_port, meta.dst_port, p.to_vec()));
-                    }
-                    true
-                })
-                .finished;
-            if fin {
-                break;
+        let found = crate::app::test_support::for_each_corpus_packet(rel, |meta, frame| {
+            let po = meta.payload_off as usize;
+            if let Some(p) = frame.get(po..po + meta.payload_len as usize) {
+                out.push((meta.proto, meta.src_port, meta.dst_port, p.to_vec()));
             }
+        });
+        if found {
+            Some(out)
+        } else {
+            None
         }
-        Some(out)
     }
 
     #[test]

@@ -12,3 +12,6 @@ pub mod quic;
 pub mod ssh;
 pub mod tls;
 pub mod x509;
+
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -777,55 +777,35 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn corpus_tcp(rel: &str) -> Option<Vec<Conn>> {
-        use crate::capture::FileSource;
-        let path = std::path::Path::new("/work/shared/corpus").join(rel);
-        if !path.exists() {
-            eprintln!("corpus file {} absent; skipping", path.display());
-            return None;
-        }
         // (src, sport, dst, dport) -> (syn seq, segments)
         type Key = ([u8; 16], u16, [u8; 16], u16);
         let mut order: Vec<Key> = Vec::new();
         type Dir = (Option<u32>, Vec<(u32, Vec<u8>)>);
         let mut dirs: std::collections::HashMap<Key, Dir> = std::collections::HashMap::new();
-        let mut src = FileSource::open(&path).ok()?;
-        let mut chunk = vec![0u8; 1 << 20];
-        for _ in 0..10_000 {
-            let fin = src
-                .fill(&mut chunk, &mut |bytes, r| {
-                    let start = r.offset as usize;
-                    let frame = match bytes.get(start..start + r.caplen as usize) {
-                        Some(f) => f,
-                        None => return true,
-                    };
-                    let mut m = crate::decode::PacketMeta::default();
-                    crate::decode::decode(u32::from(r.linktype), frame, &mut m);
-                    if m.proto != 6 || !m.l4_ok {
-                        return true;
-                    }
-                    let key = (m.src, m.src_port, m.dst, m.dst_port);
-                    let rev = (m.dst, m.dst_port, m.src, m.src_port);
-                    if !order.contains(&key) && !order.contains(&rev) {
-                        order.push(key);
-                    }
-                    let e = dirs.entry(key).or_insert((None, Vec::new()));
-                    if m.tcp_flags & 0x02 != 0 {
-                        e.0 = Some(m.tcp_seq);
-                    }
-                    let po = m.payload_off as usize;
-                    // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
-                    let seq = m.tcp_seq.wrapping_add(u32::from(m.tcp_flags & 0x02 != 0));
-                    if let Some(p) = frame.get(po..po + m.payload_len as usize) {
-                        if !p.is_empty() {
-                            e.1.push((seq, p.to_vec()));
-                        }
-                    }
-                    true
-                })
-                .finished;
-            if fin {
-                break;
+        let found = crate::app::test_support::for_each_corpus_packet(rel, |m, frame| {
+            if m.proto != 6 || !m.l4_ok {
+                return;
             }
+            let key = (m.src, m.src_port, m.dst, m.dst_port);
+            let rev = (m.dst, m.dst_port, m.src, m.src_port);
+            if !order.contains(&key) && !order.contains(&rev) {
+                order.push(key);
+            }
+            let e = dirs.entry(key).or_insert((None, Vec::new()));
+            if m.tcp_flags & 0x02 != 0 {
+                e.0 = Some(m.tcp_seq);
+            }
+            let po = m.payload_off as usize;
+            // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
+            let seq = m.tcp_seq.wrapping_add(u32::from(m.tcp_flags & 0x02 != 0));
+            if let Some(p) = frame.get(po..po + m.payload_len as usize) {
+                if !p.is_empty() {
+                    e.1.push((seq, p.to_vec()));
+                }
+            }
+        });
+        if !found {
+            return None;
         }
         let assemble = |k: &Key| -> Vec<u8> {
             let (syn, segs) = match dirs.get(k) {
@@ -1039,7 +1019,7 @@ pub(crate) mod tests {
                 Some(c) => c,
                 None => {
                     assert!(
-                        !std::path::Path::new("/work/shared/corpus")
+                        !crate::app::test_support::corpus_dir()
                             .join(&rel)
                             .exists(),
                         "{}: no TLS connection found",
