@@ -496,13 +496,11 @@ impl FlowEngine {
         if f.grouped {
             self.windows.packet(f, ts_ns, dir, bytes);
         }
-        let before = f.state;
         if is_tcp {
             update_tcp_state(f, dir, flags);
         } else if f.state == FlowState::New && f.seen == 3 {
             f.state = FlowState::Established;
         }
-        let _ = before;
         self.table.touch(idx);
     }
 
