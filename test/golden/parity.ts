@@ -98,11 +98,11 @@ function tupleMatch(f: EveFlow, sel: Record<string, unknown>, oriented: boolean)
 
 const cache = new Map<string, Promise<EveFlow[]>>();
 
-export function flowsOf(pcap: string, seed = 0, engineConfig = ''): Promise<EveFlow[]> {
-  const k = `${pcap}#${seed}#${engineConfig}`;
+export function flowsOf(pcap: string, seed = 0, engineConfig = '', base64 = true): Promise<EveFlow[]> {
+  const k = `${pcap}#${seed}#${engineConfig}#${base64}`;
   let p = cache.get(k);
   if (!p) {
-    p = replayToEve([path.join(CORPUS, pcap)], { communityIdSeed: seed, engineConfig }).then((r) => r.flows);
+    p = replayToEve([path.join(CORPUS, pcap)], { communityIdSeed: seed, engineConfig, base64 }).then((r) => r.flows);
     cache.set(k, p);
   }
   return p;
@@ -130,8 +130,8 @@ export async function evaluateCommunityIdSpec(facts: Fact[]): Promise<Outcome[]>
       out.push({ fact, ok: got === fact.expected, got, key: factKey(fact) });
       continue;
     }
-    const flows = await replayToEve([path.join(CORPUS, fact.pcap)], { communityIdSeed: seed, base64 });
-    const cands = flows.flows.filter((f) => tupleMatch(f, s, false) !== null);
+    const flows = await flowsOf(fact.pcap, seed, '', base64);
+    const cands = flows.filter((f) => tupleMatch(f, s, false) !== null);
     const hit = cands.find((f) => f.community_id === fact.expected);
     out.push({ fact, ok: hit !== undefined, got: cands.map((f) => f.community_id), key: factKey(fact) });
   }
