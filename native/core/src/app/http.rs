@@ -639,6 +639,16 @@ fn run_body(
     }
 }
 
+/// The first byte at or after `pos` that is not CR or LF: empty lines between messages are
+/// tolerated (RFC 7230 3.5).
+fn skip_blank_lines(stream: &[u8], pos: usize) -> usize {
+    let mut p = pos;
+    while matches!(stream.get(p), Some(b'\r') | Some(b'\n')) {
+        p += 1;
+    }
+    p
+}
+
 /// Parses up to `max` (and at most [`MAX_MESSAGES`]) requests from a client-direction stream.
 /// Returns them and the bytes consumed (see the module docs for incomplete input).
 pub fn parse_requests(stream: &[u8], max: usize) -> (Vec<HttpRequest>, usize) {
@@ -646,11 +656,7 @@ pub fn parse_requests(stream: &[u8], max: usize) -> (Vec<HttpRequest>, usize) {
     let mut pos = 0usize;
     let max = max.min(MAX_MESSAGES);
     while out.len() < max {
-        // Tolerate empty lines between messages (RFC 7230 3.5).
-        let mut p = pos;
-        while matches!(stream.get(p), Some(b'\r') | Some(b'\n')) {
-            p += 1;
-        }
+        let p = skip_blank_lines(stream, pos);
         if p >= stream.len() {
             pos = p;
             break;
@@ -751,10 +757,7 @@ pub fn parse_responses_for(
     let mut finals = 0usize;
     let max = max.min(MAX_MESSAGES);
     while out.len() < max {
-        let mut p = pos;
-        while matches!(stream.get(p), Some(b'\r') | Some(b'\n')) {
-            p += 1;
-        }
+        let p = skip_blank_lines(stream, pos);
         if p >= stream.len() {
             pos = p;
             break;
