@@ -102,4 +102,27 @@ export interface ExfilAlert {
   blast_radius: { sources_to_dest_ip: number; sources_to_dest_org: number | null };
   /** Destination baseline state for (src, dest) at detection time. */
   destination_established: boolean;
+  /**
+   * Session evidence of the group's flows (largest flow first), attached on the main thread
+   * from the EVE evidence events (`agent/evidence/flow-evidence.ts`); absent when the sensor
+   * ran without evidence. Lists deduplicated, at most 8 items each.
+   */
+  evidence?: AlertEvidence;
+}
+
+/** What the group's sessions said about client and endpoint (runbook `000_…` step 5). */
+export interface AlertEvidence {
+  sni: string[];
+  ja3: string[];
+  ja4: string[];
+  http_hosts: string[];
+  http_user_agents: string[];
+  /** Passive-DNS names of dest_ip, live at the window's end (packet time). */
+  dns_names: string[];
+  ssh_client: string[];
+  ssh_server: string[];
+  file_types: string[];
+  alpn: string[];
+  /** SNI and DNS names both known and no SNI among the names dest_ip resolved to. */
+  sni_dns_mismatch: boolean;
 }
