@@ -370,6 +370,12 @@ export const SENSOR_CONFIG_SCHEMA: SchemaNode = {
       }),
       max_in_flight: int('concurrent requests to the collector', 2, 1, 64),
       request_timeout: unit('timeout of one request', dur({ min: '100ms', max: '10m' }), '30s'),
+      encoding: oneOf('request body encoding (both are the same schema, docs/collector-api.md)', ['msgpack', 'json'], 'msgpack'),
+      send_windows: bool('also send every window aggregate (the collector keeps them for 7-day baselines across sensors); alerts are always sent', true),
+      drain_timeout: unit('at the end of a replay (or on shutdown), how long to wait for the spool to drain; what is left goes on the next start', dur({ min: '0s', max: '1d' }), '30s'),
+      suppressions: section('suppressions created on the collector, pulled by the sensor', {
+        pull_interval: unit('pull interval (also pulled on start); 0s = never', dur({ min: '0s', max: '1d' }), '5m'),
+      }),
     }),
     metrics: section('Prometheus metrics endpoint', {
       listen: unit('address of the /metrics HTTP endpoint; null = off', { kind: 'listen' }, '127.0.0.1:9187', { reloadable: false }),

@@ -93,6 +93,10 @@ export interface SensorConfig {
     retry: { initial_backoff_seconds: number; max_backoff_seconds: number; max_retry_after_seconds: number };
     max_in_flight: number;
     request_timeout_seconds: number;
+    encoding: 'msgpack' | 'json';
+    send_windows: boolean;
+    drain_timeout_seconds: number;
+    suppressions: { pull_interval_seconds: number };
   };
   metrics: { listen: string | null };
   logging: { level: LogLevel };
