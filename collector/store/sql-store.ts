@@ -18,6 +18,8 @@ const SEVERITY_RANK: Record<string, number> = { low: 1, medium: 2, high: 3, crit
 const OPEN_ALERT = ['new', 'investigating'];
 const MAX_COMMUNITY_IDS = 10_000;
 const MAX_SEARCH_TEXT = 16_384;
+/** Orders history entries written in the same millisecond (ids sort by time, then this). */
+let historySeq = 0;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null || ms === undefined ? null : iso(Number(ms)));
@@ -323,7 +325,7 @@ export class SqlStore implements Store {
 
   async #history(t: SqlDriver, alertId: string, action: string, actor: string, now: number, note: string | null): Promise<void> {
     await t.run('INSERT INTO alert_history (id, alert_id, action, actor, at, note) VALUES (?, ?, ?, ?, ?, ?)', [
-      `h-${now}-${randomUUID()}`, alertId, action, actor, now, note,
+      `h-${String(now).padStart(15, '0')}-${String(++historySeq).padStart(12, '0')}-${randomUUID().slice(0, 8)}`, alertId, action, actor, now, note,
     ]);
   }
 
@@ -422,7 +424,7 @@ export class SqlStore implements Store {
         await t.run("UPDATE incidents SET status = 'investigating', updated_at = ? WHERE id = ?", [now, id]);
         return { id, ok: true, status: 'investigating' };
       }
-      const status = action;
+      const status = action === 'resolve_confirmed' ? 'resolved_confirmed' : 'resolved_false_positive';
       await t.run('UPDATE incidents SET status = ?, resolved_at = ?, resolved_by = ?, updated_at = ? WHERE id = ?', [status, now, actor, now, id]);
       const alerts = await t.all<{ id: string }>(
         "SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = ? AND a.status IN ('new', 'investigating')",
@@ -430,7 +432,7 @@ export class SqlStore implements Store {
       );
       for (const a of alerts) {
         await t.run('UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?', [status, now, a.id]);
-        await this.#history(t, a.id, status, actor, now, `incident ${id} resolved${note ? `: ${note}` : ''}`);
+        await this.#history(t, a.id, action, actor, now, `incident ${id} resolved${note ? `: ${note}` : ''}`);
       }
       return { id, ok: true, status };
     });
