@@ -201,6 +201,14 @@ export const SENSOR_CONFIG_SCHEMA: SchemaNode = {
       },
       { reloadable: false },
     ),
+    evidence: section('session evidence on the main thread: passive DNS and per-flow summaries attached to flows and alerts', {
+      max_flows: int('most per-flow evidence summaries held (least recently touched evicted first, counted and logged)', 200_000, 1, 100_000_000),
+      passive_dns: section('address -> names from the DNS answers seen, expiring by TTL in packet time', {
+        max_entries: int('most addresses held (least recently used evicted first; evicting live names is counted and logged)', 100_000, 1, 100_000_000),
+        ttl_floor: unit('shortest life of an answer (TTL 0 answers still label the connection that follows)', secs('0s', '1d'), '1m'),
+        ttl_ceiling: unit('longest life of an answer, whatever its TTL', secs('1s', '30d'), '1d'),
+      }),
+    }),
     verdict: section('scoring: severity ladder, risk factors, baselines, maintenance and backup windows (applies from the next window after a reload)', {
       ladder: section('severity ladder; a window gets the highest tier that fires (an IOC match on the destination is always critical)', {
         critical: tier('critical', [{ min_ratio: 10, min_upload: '100 MiB' }]),
