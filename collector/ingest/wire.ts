@@ -92,7 +92,15 @@ export const WIRE_ALERT_SCHEMA = {
         largest_flow: { type: 'object' },
       },
     },
-    ioc_matches: { type: 'array', maxItems: 1024, items: { type: 'object', required: ['feed', 'kind', 'indicator'] } },
+    ioc_matches: {
+      type: 'array',
+      maxItems: 1024,
+      items: {
+        type: 'object',
+        required: ['feed', 'kind', 'indicator'],
+        properties: { feed: str(256), kind: { enum: ['c2', 'tidb', 'repdb'] }, indicator: str(1024) },
+      },
+    },
     risk: {
       type: 'object',
       required: ['composite_score', 'risk_level', 'score_breakdown'],
