@@ -16,20 +16,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeReport } from './report.js';
 
 const USAGE = `usage: npm run bench:replay -- [options]
        node dist/bench/replay.js [options]
 
-  --scale LIST      pcapgen -s values, comma-separated (default 0.05; e.g. 0.01,0.05)
+  --report          the full report (what \`npm run bench\` runs): scales 0.01,0.05,0.2 unless
+                    --scale says otherwise, the issue's targets with PASS/MISS, cost against
+                    capture size, charts; writes bench/results/report.{md,json,svg}
+  --large           add scale 1 (about 15 GB of capture, 20 M packets) to the scales
+  --scale LIST      pcapgen -s values, comma-separated (default 0.05, with --report 0.01,0.05,0.2)
   --seed N          pcapgen -S seed (default 1; the tools/README table is for seed 1)
   --runs N          timed runs of every tool (default 3); runs are interleaved across tools
   --workers LIST    worker counts for exfil-sensor replay (default 1,2)
-  --floor-ref REF   floor variant the ratio column and target use: fastest | mmap | read
-                    (default fastest: the lower median wall of the two)
+  --floor-ref REF   floor variant the ratio column and targets use: read | mmap | fastest
+                    (default read: the issue's targets are ratios to floor(read))
   --quiet-wait S    before each timed run, wait up to S seconds (default 30) for other processes
-                    to use under 0.2 of a core for 1 s; 0 disables. Other CPU use is recorded per run.
+                    to use under 0.2 of a core for 1 s; 0 disables (default 5 with --report).
+                    Other processes' CPU use is recorded per run either way.
+  --slow S          a peer whose first run takes longer than S seconds (default 20) is not
+                    repeated at that scale
   --timeout S       kill a run after S seconds (default 120); the tool is then reported as
-                    slower than that and not run again (tshark needs ~2 minutes at 0.05)
+                    slower than that and not run again, nor at larger scales
+                    (tshark needs ~2 minutes at 0.05)
   --replay-args S   extra arguments for every exfil-sensor replay run (space-separated),
                     e.g. a config that turns windows and verdicts off
   --no-peers        do not look for tcpdump, tshark, softflowd, nfpcapd, argus, pmacctd, ndpiReader
@@ -130,7 +139,7 @@ function buildTool(name: string, libs: string[]): string {
   return bin;
 }
 
-interface CaptureInfo {
+export interface CaptureInfo {
   path: string;
   scale: number;
   seed: number;
@@ -256,9 +265,9 @@ async function ensureCapture(pcapgen: string, scale: number, seed: number): Prom
 // ---------------------------------------------------------------------------------------------
 // timing one child process
 
-type Timer = 'gnu-time' | 'proc-cutime';
+export type Timer = 'gnu-time' | 'proc-cutime';
 
-interface Sample {
+export interface Sample {
   wall_s: number;
   user_s: number | null;
   sys_s: number | null;
@@ -282,7 +291,7 @@ interface Sample {
   stderr_tail?: string;
 }
 
-interface Reported {
+export interface Reported {
   packets?: number;
   frame_bytes?: number;
   flows?: number;
@@ -543,7 +552,8 @@ function peerTools(file: string): { tools: ToolSpec[]; skipped: { tool: string; 
       prepare: fresh('nfpcapd'),
     },
     { exe: 'argus', label: 'argus -r', args: ['-r', file, '-w', '/dev/null'] },
-    { exe: 'pmacctd', label: 'pmacctd -I (print)', args: ['-I', file, '-P', 'print', '-c', 'src_host,dst_host,src_port,dst_port,proto', '-O', 'csv'] },
+    // -r 1: print refresh 1 s (the default 60 s makes it idle ~20 s after the file's end).
+    { exe: 'pmacctd', label: 'pmacctd -I (print)', args: ['-I', file, '-P', 'print', '-c', 'src_host,dst_host,src_port,dst_port,proto', '-O', 'csv', '-r', '1'] },
     { exe: 'ndpiReader', label: 'ndpiReader -i', args: ['-i', file, '-q'] },
   ];
   const tools: ToolSpec[] = [];
@@ -564,7 +574,7 @@ function peerTools(file: string): { tools: ToolSpec[]; skipped: { tool: string; 
 // ---------------------------------------------------------------------------------------------
 // one scale
 
-interface ToolResult {
+export interface ToolResult {
   id: string;
   label: string;
   kind: ToolSpec['kind'];
@@ -586,7 +596,7 @@ interface ToolResult {
   x_floor: number | null;
 }
 
-interface ScaleReport {
+export interface ScaleReport {
   schema: 'exfil-sensor/bench-replay/1';
   started: string;
   finished: string;
@@ -648,8 +658,10 @@ function gitInfo(): { commit: string | null; dirty: boolean | null } {
   }
 }
 
-interface Options {
+export interface Options {
   scales: number[];
+  report: boolean;
+  slow: number;
   seed: number;
   runs: number;
   workers: number[];
@@ -661,7 +673,16 @@ interface Options {
   out: string;
 }
 
-async function benchScale(opts: Options, scale: number, floorBin: string, pcapgenBin: string, timer: Timer, timerNote: string | null): Promise<ScaleReport> {
+async function benchScale(
+  opts: Options,
+  scale: number,
+  floorBin: string,
+  pcapgenBin: string,
+  timer: Timer,
+  timerNote: string | null,
+  /** Peers that timed out at a smaller scale: not run again (id -> why). */
+  tooSlow: Map<string, string>,
+): Promise<ScaleReport> {
   const started = new Date();
   const loadStart = os.loadavg();
   const buildStart = buildInfo();
@@ -681,13 +702,21 @@ async function benchScale(opts: Options, scale: number, floorBin: string, pcapge
   } else {
     skipped.push({ tool: 'peers', reason: '--no-peers' });
   }
+  for (const [id, why] of tooSlow) {
+    const i = tools.findIndex((t) => t.id === id);
+    if (i < 0) continue;
+    skipped.push({ tool: tools[i]!.label, reason: why });
+    log(`peer ${tools[i]!.label}: skipped (${why})`);
+    tools.splice(i, 1);
+  }
+  const once = new Set<string>();
 
   const samples = new Map<string, Sample[]>(tools.map((t) => [t.id, []]));
   const failed = new Map<string, string>();
   // Interleave: run 1 of every tool, then run 2 of every tool, so drift hits all alike.
   for (let r = 1; r <= opts.runs; r++) {
     for (const t of tools) {
-      if (failed.has(t.id)) continue;
+      if (failed.has(t.id) || once.has(t.id)) continue;
       t.prepare?.();
       const waited = opts.quietWait > 0 ? await waitQuiet(opts.quietWait) : 0;
       const warm = rewarm(capture.path);
@@ -698,7 +727,12 @@ async function benchScale(opts: Options, scale: number, floorBin: string, pcapge
       const rss = s.max_rss_kib !== null ? `, rss ${(s.max_rss_kib / 1024).toFixed(0)} MiB` : '';
       const others = s.others_cpu_s !== null && s.others_cpu_s >= 0.05 ? `, others used ${s.others_cpu_s.toFixed(2)} CPU s` : '';
       log(`run ${r}/${opts.runs} ${t.label}: ${s.wall_s.toFixed(3)} s${extra}${rss}${others}${s.timed_out ? ' TIMED OUT' : s.exit_code !== 0 ? ` EXIT ${s.exit_code}` : ''}`);
+      if (t.kind === 'peer' && r === 1 && s.wall_s > opts.slow && opts.runs > 1) {
+        once.add(t.id);
+        notes.push(`${t.label}: first run took ${s.wall_s.toFixed(1)} s (> --slow ${opts.slow} s), not repeated`);
+      }
       if (s.timed_out) {
+        tooSlow.set(t.id, `timed out after ${opts.timeout} s at scale ${scale}`);
         failed.set(t.id, `timed out after ${opts.timeout} s`);
       } else if (s.exit_code !== 0) {
         failed.set(t.id, `exit code ${s.exit_code}: ${(s.stderr_tail ?? '').trim().split('\n').slice(-3).join(' | ')}`);
@@ -940,13 +974,16 @@ function options(argv: string[]): Options | null {
   const { values } = parseArgs({
     args: argv,
     options: {
-      scale: { type: 'string', default: '0.05' },
+      scale: { type: 'string' },
+      report: { type: 'boolean', default: false },
+      large: { type: 'boolean', default: false },
+      slow: { type: 'string', default: '20' },
       seed: { type: 'string', default: '1' },
       runs: { type: 'string', default: '3' },
       workers: { type: 'string', default: '1,2' },
-      'floor-ref': { type: 'string', default: 'fastest' },
+      'floor-ref': { type: 'string', default: 'read' },
       'no-peers': { type: 'boolean', default: false },
-      'quiet-wait': { type: 'string', default: '30' },
+      'quiet-wait': { type: 'string' },
       timeout: { type: 'string', default: '120' },
       'replay-args': { type: 'string', default: '' },
       out: { type: 'string', default: path.join(ROOT, 'bench', 'results') },
@@ -958,7 +995,11 @@ function options(argv: string[]): Options | null {
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new BenchError(`--runs: bad value '${values.runs}'`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new BenchError(`--seed: bad value '${values.seed}'`);
-  const quietWait = Number(values['quiet-wait']);
+  const quietWait = Number(values['quiet-wait'] ?? (values.report ? '5' : '30'));
+  const slow = Number(values.slow);
+  if (!Number.isFinite(slow) || slow <= 0) throw new BenchError(`--slow: bad value '${values.slow}'`);
+  const scales = parseList('scale', values.scale ?? (values.report ? '0.01,0.05,0.2' : '0.05'), (x) => Number.isFinite(x) && x > 0 && x <= 10);
+  if (values.large && !scales.includes(1)) scales.push(1);
   if (!Number.isFinite(quietWait) || quietWait < 0) throw new BenchError(`--quiet-wait: bad value '${values['quiet-wait']}'`);
   const timeout = Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new BenchError(`--timeout: bad value '${values.timeout}'`);
@@ -967,7 +1008,9 @@ function options(argv: string[]): Options | null {
     throw new BenchError(`--floor-ref: expected fastest, mmap or read, got '${floorRef}'`);
   }
   return {
-    scales: parseList('scale', values.scale, (x) => Number.isFinite(x) && x > 0 && x <= 10),
+    scales,
+    report: values.report,
+    slow,
     seed,
     runs,
     workers: parseList('workers', values.workers, (x) => Number.isInteger(x) && x >= 1 && x <= 64),
@@ -999,8 +1042,13 @@ async function main(argv: string[]): Promise<number> {
     const { timer, note } = detectTimer();
     if (note) log(note);
     fs.mkdirSync(opts.out, { recursive: true });
+    const tooSlow = new Map<string, string>();
+    const reports: ScaleReport[] = [];
+    const perScaleMd: string[] = [];
     for (const scale of opts.scales) {
-      const rep = await benchScale(opts, scale, floorBin, pcapgenBin, timer, note);
+      const rep = await benchScale(opts, scale, floorBin, pcapgenBin, timer, note, tooSlow);
+      reports.push(rep);
+      perScaleMd.push(markdown(rep));
       const base = path.join(opts.out, `replay-${scaleKey(scale)}`);
       const round = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e6) / 1e6 : v);
       fs.writeFileSync(`${base}.json`, `${JSON.stringify(rep, round, 2)}\n`);
@@ -1018,6 +1066,19 @@ async function main(argv: string[]): Promise<number> {
           ...rep.skipped.map((s) => `skipped: ${s.tool} (${s.reason})`),
           ...rep.notes.map((n) => `note: ${n}`),
           `wrote ${base}.json and ${base}.md`,
+          '',
+        ].join('\n'),
+      );
+    }
+    if (opts.report) {
+      const { files } = writeReport(reports, perScaleMd, opts.out);
+      const t = JSON.parse(fs.readFileSync(path.join(opts.out, 'report.json'), 'utf8')) as { targets: { scale: number | null; target: string; status: string; measured: string; by: string }[] };
+      process.stdout.write(
+        [
+          '',
+          'targets (issue 7):',
+          ...t.targets.map((x) => `  ${x.status.padEnd(4)}  ${x.scale !== null ? `-s ${x.scale}: ` : ''}${x.target}: ${x.measured}${x.by ? `; ${x.by}` : ''}`),
+          `wrote ${files.join(', ')}`,
           '',
         ].join('\n'),
       );
