@@ -109,3 +109,67 @@ export function variants(base: WireAlert, count: number, sensorId: string): Wire
   }
   return out;
 }
+
+/** A WireWindow (docs/collector-api.md): one group-window aggregate for the 7-day baselines. */
+export interface WireWindow {
+  src_ip: string;
+  dest_ip: string;
+  dest_port: number;
+  proto: string;
+  app_proto: string | null;
+  window_start: string;
+  window_end: string;
+  upload_bytes: number;
+  download_bytes: number;
+  flow_count: number;
+}
+
+/** The window aggregate each alert was raised on, as the sensor ships it beside the alert. */
+export function windowOf(a: WireAlert): WireWindow {
+  const g = a.aggregate;
+  return {
+    src_ip: g.src_ip, dest_ip: g.dest_ip, dest_port: g.dest_port, proto: g.proto, app_proto: g.app_proto,
+    window_start: g.window_start, window_end: g.window_end,
+    upload_bytes: g.total_upload_bytes, download_bytes: g.total_download_bytes, flow_count: g.flow_count,
+  };
+}
+
+/**
+ * Ordinary download-heavy windows (software updates, video) and a few balanced ones, so the
+ * Producer-Consumer Ratio widget has consumers next to the alerting producers.
+ */
+export function backgroundWindows(count: number, startIso: string): WireWindow[] {
+  const start = Date.parse(startIso.replace(/(\.\d{3})\d*\+0000$/, '$1Z'));
+  const out: WireWindow[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = start - (i % 8) * 900_000;
+    const balanced = i % 5 === 0;
+    out.push({
+      src_ip: `10.30.${i % 4}.${20 + i}`, dest_ip: `198.51.100.${1 + (i % 9)}`, dest_port: 443, proto: 'TCP', app_proto: 'tls',
+      window_start: eveTime(s), window_end: eveTime(s + 900_000),
+      upload_bytes: balanced ? 2 * MB + i : 150_000 + i * 1000, download_bytes: balanced ? 2 * MB + 4 * i : 40 * MB + i * 7,
+      flow_count: 1 + (i % 3),
+    });
+  }
+  return out;
+}
+
+/** The collector's PCR buckets computed here independently: group key -> pcr -> bucket name. */
+export function pcrBuckets(sensorId: string, windows: WireWindow[]): Map<string, number> {
+  const groups = new Map<string, { up: number; down: number }>();
+  for (const w of windows) {
+    const k = [sensorId, w.src_ip, w.dest_ip, w.dest_port, w.proto, w.app_proto].join('|');
+    const g = groups.get(k) ?? { up: 0, down: 0 };
+    g.up += w.upload_bytes;
+    g.down += w.download_bytes;
+    groups.set(k, g);
+  }
+  const out = new Map<string, number>();
+  for (const { up, down } of groups.values()) {
+    if (up + down === 0) continue;
+    const p = (up - down) / (up + down);
+    const b = p >= 0.8 ? 'pure_upload' : p >= 0.4 ? 'mostly_upload' : p > -0.4 ? 'balanced' : p > -0.8 ? 'mostly_download' : 'pure_download';
+    out.set(b, (out.get(b) ?? 0) + 1);
+  }
+  return out;
+}

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { HAVE_TOOLS, pcapgen } from '../helpers/pcapgen.js';
-import { BLAST_SOURCES, DESTS, variants, type WireAlert } from './alerts.js';
+import { backgroundWindows, BLAST_SOURCES, DESTS, pcrBuckets, variants, windowOf, type WireAlert, type WireWindow } from './alerts.js';
 
 const CHROMIUM = process.env.EXFIL_CHROMIUM ?? '/usr/bin/chromium';
 const COLLECTOR_BIN = process.env.EXFIL_COLLECTOR_BIN ?? path.join(REPO, 'bin', 'exfil-collector.js');
@@ -54,6 +54,7 @@ let collectorLog = '';
 let browser: Browser | null = null;
 let real: WireAlert[] = [];
 let all: WireAlert[] = [];
+let windows: WireWindow[] = [];
 
 async function startCollector(): Promise<void> {
   const port = await freePort();
@@ -89,13 +90,19 @@ async function apiGet(p: string): Promise<any> {
   return r.json();
 }
 
-async function ingest(alerts: WireAlert[]): Promise<void> {
-  let seq = 1;
-  for (let i = 0; i < alerts.length; i += 25) {
-    const batch = alerts.slice(i, i + 25);
+let recordSeq = 1;
+let batchSeq = 1;
+
+type Rec = { type: 'alert'; alert: WireAlert } | { type: 'window'; window: WireWindow };
+
+/** Through the real ingest endpoint (JSON), 25 records a batch; every record must be accepted. */
+async function ingest(records: Rec[]): Promise<{ accepted: number; duplicates: number }> {
+  const sum = { accepted: 0, duplicates: 0 };
+  for (let i = 0; i < records.length; i += 25) {
+    const batch = records.slice(i, i + 25);
     const body = {
-      schema: 1, sensor_id: SENSOR.id, batch_seq: i / 25 + 1, sent_at: new Date().toISOString(),
-      records: batch.map((alert) => ({ type: 'alert', seq: seq++, alert })),
+      schema: 1, sensor_id: SENSOR.id, batch_seq: batchSeq++, sent_at: new Date().toISOString(),
+      records: batch.map((r) => ({ ...r, seq: recordSeq++ })),
     };
     const r = await fetch(`${base}/api/v1/ingest`, {
       method: 'POST',
@@ -107,7 +114,10 @@ async function ingest(alerts: WireAlert[]): Promise<void> {
     const res = JSON.parse(text);
     expect(res.rejected, text).toEqual([]);
     expect(res.accepted + res.duplicates).toBe(batch.length);
+    sum.accepted += res.accepted;
+    sum.duplicates += res.duplicates;
   }
+  return sum;
 }
 
 /** Text the sidebar shows for a definition term. */
@@ -139,10 +149,14 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_TOOLS)('collector web page in headless C
     all = [...real, ...variants(lead, VARIANTS, SENSOR.id)];
     console.log(`browser test: ${real.length} alerts from the replay + ${VARIANTS} synthetic variants = ${all.length}`);
 
+    windows = [...all.map(windowOf), ...backgroundWindows(40, lead.aggregate.window_start)];
+
     await startCollector();
-    await ingest(all);
+    const first = await ingest([...all.map((alert) => ({ type: 'alert' as const, alert })), ...windows.map((window) => ({ type: 'window' as const, window }))]);
+    expect(first.accepted).toBe(all.length + windows.length);
     // Sending the replay's alerts again stores nothing new (deterministic ids).
-    await ingest(real);
+    const again = await ingest(real.map((alert) => ({ type: 'alert' as const, alert })));
+    expect(again).toEqual({ accepted: 0, duplicates: real.length });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -184,6 +198,20 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_TOOLS)('collector web page in headless C
     // The token left the address bar and lives in the tab's sessionStorage.
     expect(page.url()).not.toContain('token');
     expect(await page.evaluate(() => Object.values(sessionStorage))).toContain(ANALYST.token);
+
+    // Widgets: top destinations (blast-radius destination with its distinct sources) and PCR buckets.
+    const topRow = page.locator(`#top-destinations tr[data-dest="${DESTS[0].ip}"]`);
+    await topRow.waitFor();
+    const topCells = await topRow.locator('td').allInnerTexts();
+    expect(topCells[2]).toBe(String(all.filter((a) => a.aggregate.dest_ip === DESTS[0].ip).length));
+    expect(topCells[3]).toBe(String(BLAST_SOURCES));
+    await page.locator('#pcr .bar-row').first().waitFor();
+    const shown = await page.locator('#pcr .bar-row').evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.bucket, Number((e as HTMLElement).dataset.groups)] as const));
+    const want = pcrBuckets(SENSOR.id, windows);
+    for (const [bucket, groups] of shown) expect(groups, `PCR bucket ${bucket}`).toBe(want.get(bucket!) ?? 0);
+    expect(shown.reduce((n, [, g]) => n + g, 0)).toBe([...want.values()].reduce((n, g) => n + g, 0));
+    expect(want.get('pure_upload') ?? 0).toBeGreaterThan(0);
+    expect(want.get('pure_download') ?? 0).toBeGreaterThan(0);
 
     // Pagination: 50 per page, total shown, next/previous.
     expect(await page.locator('#alert-rows tr[data-id]').count()).toBe(50);
