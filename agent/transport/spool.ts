@@ -81,8 +81,9 @@ export interface SpoolStats {
   /** Records not yet acknowledged. */
   spool_records: number;
   segments: number;
-  appended: number;
-  acked: number;
+  /** Records appended / acknowledged (delivered or quarantined) since open. */
+  spool_appended: number;
+  spool_acked: number;
   /** Undelivered records deleted because the spool hit its size cap. */
   dropped_by_cap: number;
   /** Records found damaged on open or on read (the torn tail of a killed writer among them). */
@@ -613,8 +614,8 @@ export class Spool {
       spool_bytes: this.#totalBytes(),
       spool_records: Math.max(0, this.#nextSeq - 1 - this.#ackedThrough - pending),
       segments: this.#segments.length,
-      appended: this.#stats.appended,
-      acked: this.#stats.acked,
+      spool_appended: this.#stats.appended,
+      spool_acked: this.#stats.acked,
       dropped_by_cap: this.#stats.dropped_by_cap,
       corrupt_records: this.#stats.corrupt_records,
       corrupt_bytes: this.#stats.corrupt_bytes,

@@ -32,3 +32,65 @@ export function payloadFor(seq: number, size: number): Buffer {
   for (let i = 0; i < size; i++) b[i] = (seq * 31 + i * 7) & 0xff;
   return b;
 }
+
+import type { ExfilAlert } from '../../agent/verdict/types.js';
+import type { TransportOptions } from '../../agent/transport/transport.js';
+
+/** An alert with the given id (content is irrelevant to the transport). */
+export function makeAlert(id: string, upload = 5_000_000): ExfilAlert {
+  const agg = {
+    src_ip: '10.0.0.5',
+    dest_ip: '203.0.113.9',
+    dest_port: 443,
+    proto: 'TCP',
+    app_proto: 'tls',
+    window_start: '2026-01-01T00:00:00.000000+0000',
+    window_end: '2026-01-01T00:15:00.000000+0000',
+    window_start_ns: 1767225600000000000n,
+    window_end_ns: 1767226500000000000n,
+    flow_count: 1,
+    unique_flows: 1,
+    total_upload_bytes: upload,
+    total_download_bytes: 1000,
+    upload_packets: 10,
+    download_packets: 4,
+    largest_flow: { src_ip: '10.0.0.5', src_port: 50000, dest_ip: '203.0.113.9', dest_port: 443, proto: 'TCP', app_proto: 'tls', community_id: '1:abc=', upload_bytes: upload },
+    community_ids: ['1:abc='],
+    community_ids_total: 1,
+    lower_bound: false,
+  };
+  return {
+    id,
+    sensor_id: 's1',
+    detection: 'window',
+    severity: 'high',
+    confidence: 0.9,
+    rules_fired: ['ratio'],
+    notes: [],
+    aggregate: { ...agg, upload_mb: 4.77, download_mb: 0, upload_ratio: 5000, pcr: 0.99, malicious_iocs: 0, iocs_checked: 1, dest_country: null, dest_asn: null, dest_org: null },
+    ioc_matches: [],
+    risk: { composite_score: 50, risk_level: 'medium', score_breakdown: [] },
+    blast_radius: { sources_to_dest_ip: 1, sources_to_dest_org: null },
+    destination_established: false,
+  };
+}
+
+/** Transport options for tests: small batches, fast retries, no suppression pull. */
+export function testTransportOptions(url: string, spoolDir: string, over: Partial<TransportOptions> = {}): TransportOptions {
+  return {
+    sensorId: 's1',
+    url,
+    token: 'tok-s1',
+    spool: { dir: spoolDir, maxBytes: 64 << 20, segmentBytes: 1 << 20 },
+    queueMax: 1000,
+    batch: { maxRecords: 3, maxBytes: 1 << 20, maxAgeMs: 20 },
+    retry: { initialMs: 50, maxMs: 200, maxRetryAfterMs: 60_000 },
+    maxInFlight: 1,
+    requestTimeoutMs: 10_000,
+    encoding: 'msgpack',
+    sendWindows: true,
+    suppressionsIntervalMs: 0,
+    log: null,
+    ...over,
+  };
+}
