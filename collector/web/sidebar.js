@@ -53,7 +53,7 @@ function copyable(label, value) {
 /**
  * @param {HTMLElement} body the sidebar's content container
  * @param {HTMLElement} title the sidebar's heading
- * @param {{alert: any, row: any, history: any[], risk?: any}} detail `GET /api/v1/alerts/:id`
+ * @param {{alert: any, row: any, history: any[], risk?: any, incident?: any}} detail `GET /api/v1/alerts/:id`
  * @param {SidebarHandlers} on
  */
 export function renderSidebar(body, title, detail, on) {
@@ -116,6 +116,7 @@ export function renderSidebar(body, title, detail, on) {
       row('Destination', `${f.text(dest)}:${f.text(r.dest_port ?? agg.dest_port)}`),
       row('Proto / app_proto', `${f.text(r.proto ?? agg.proto)} / ${f.text(r.app_proto ?? agg.app_proto)}`),
       row('Sensor', r.sensor_id ?? a.sensor_id),
+      row('Incident', detail.incident ? `${f.text(detail.incident.id)} · ${f.statusLabel(detail.incident.status)} · ${f.severityLabel(detail.incident.severity)}` : r.incident_id, 'ev-incident'),
     ),
 
     h('h3', { text: 'Destination' }),
@@ -164,7 +165,7 @@ export function renderSidebar(body, title, detail, on) {
     h('h3', { text: 'History' }),
     history(detail.history),
     h('p', { class: 'muted small' }, 'Alert id ', h('span', { class: 'mono', text: f.text(a.id ?? r.id) }),
-      r.incident_id ? ` · incident ${r.incident_id}` : '', ` · received ${f.text(r.received_at)}`),
+      ` · received ${f.text(r.received_at)}`),
   );
 }
 

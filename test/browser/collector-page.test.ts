@@ -358,6 +358,40 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_TOOLS)('collector web page in headless C
     await expect.poll(() => page.locator('#bulk-count').innerText()).toBe('0 selected');
     for (const id of ids) expect((await apiGet(`/api/v1/alerts/${id}`)).row.status).toBe('investigating');
 
+    // Keyboard: the row's severity button opens the sidebar with Enter, focus goes to Close,
+    // Enter on Close shuts it and gives focus back to the row.
+    const target = all.find((a) => a.id === ids[0])!;
+    await page.locator(`#alert-rows tr[data-id="${target.id}"] button.open-alert`).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#sidebar:not([hidden]) #ev-window').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('sidebar-close');
+    await page.keyboard.press('Enter');
+    await page.locator('#sidebar').waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.dataset.id)).toBe(target.id);
+
+    // Suppress: the scope form is prefilled from the alert; the suppression exists with an expiry.
+    await openAlert(page, target.id);
+    await page.locator('#sidebar button[data-action="suppress"]').click();
+    const sup = page.locator('#suppress-dialog');
+    await sup.waitFor({ state: 'visible' });
+    const g = target.aggregate;
+    expect(await sup.locator('input[name="src"]').inputValue()).toBe(g.src_ip);
+    expect(await sup.locator('input[name="dest"]').inputValue()).toBe(g.dest_ip);
+    expect(await sup.locator('input[name="port"]').inputValue()).toBe(String(g.dest_port));
+    expect(await sup.locator('input[name="app_proto"]').inputValue()).toBe(g.app_proto ?? '');
+    await sup.locator('input[name="dest"]').fill('');
+    await sup.locator('input[name="reason"]').fill('nightly report upload, ticket OPS-1234');
+    await sup.locator('button[value="ok"]').click();
+    await sup.waitFor({ state: 'hidden' });
+    const sups = (await apiGet('/api/v1/suppressions')).suppressions as { scope: Record<string, unknown>; reason: string; expires_at: string | null }[];
+    const made = sups.find((x) => x.reason === 'nightly report upload, ticket OPS-1234');
+    expect(made, JSON.stringify(sups)).toBeDefined();
+    expect(made!.scope.src).toBe(g.src_ip);
+    expect(made!.scope.dest).toBeUndefined();
+    expect(made!.scope.port).toBe(g.dest_port);
+    expect(made!.expires_at).not.toBeNull();
+    expect(Date.parse(made!.expires_at!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+
     expect(errors).toEqual([]);
     await page.close();
   });
