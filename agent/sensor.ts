@@ -23,8 +23,9 @@ export interface SensorOutputs {
   alerts?: LineWriter | null;
   /** Default 'alerting': groups that clear the ladder's Low floor. */
   eveWindows?: EveWindows;
-  onAlert?: (a: ExfilAlert) => void;
-  onWindow?: (a: WindowAggregate) => void;
+  /** A returned promise holds the replay until it settles (the alert transport's backpressure). */
+  onAlert?: (a: ExfilAlert) => Promise<void> | void;
+  onWindow?: (a: WindowAggregate) => Promise<void> | void;
   onProgress?: (p: ReplayProgress) => void;
   /** Track flows only: no window accounting, no verdict (flow export, and the flows benchmark). */
   flowsOnly?: boolean;
@@ -50,14 +51,16 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
   };
   const collector = new WindowCollector(cfg.window.grace_seconds, (window) => {
     for (const agg of window) {
-      out.onWindow?.(agg);
+      const held = out.onWindow?.(agg);
+      if (held) pending = held;
       if (eveWindows === 'all' || (eveWindows === 'alerting' && classify(agg.total_upload_bytes, agg.total_download_bytes, cfg.verdict).severity !== null)) {
         write(out.eve, windowEvent(agg, cfg.verdict.ratio_cap));
       }
     }
     for (const a of verdict?.onWindowClosed(window) ?? []) {
       alerts.push(a);
-      out.onAlert?.(a);
+      const held = out.onAlert?.(a);
+      if (held) pending = held;
       write(out.eve, alertEvent(a));
       write(out.alerts, a);
     }
