@@ -39,6 +39,8 @@ const TARGET_BYTES_PER_FLOW = 200;
 const FLAT_TOLERANCE = 0.05;
 
 interface Point {
+  /** Seconds since the first chunk. */
+  t_s: number;
   packets: number;
   flows_active: number;
   flows_created: number;
@@ -110,6 +112,9 @@ interface InProcess {
   flat: boolean | null;
   counters_end: Record<string, number>;
   seconds: number;
+  /** Packets/s while the table filled and after the memcap was reached (every packet a new flow). */
+  pps_filling: number | null;
+  pps_after_memcap: number | null;
 }
 
 function inProcess(file: string, memcap: number): InProcess {
@@ -131,6 +136,7 @@ function inProcess(file: string, memcap: number): InProcess {
   const t0 = performance.now();
   const sample = () => {
     points.push({
+      t_s: (performance.now() - t0) / 1000,
       packets,
       flows_active: counter('flows_active'),
       flows_created: counter('flows_created'),
@@ -187,6 +193,8 @@ function inProcess(file: string, memcap: number): InProcess {
     flat: growth === null ? null : growth < FLAT_TOLERANCE,
     counters_end: countersEnd,
     seconds,
+    pps_filling: reached && reached.t_s > 0 ? reached.packets / reached.t_s : null,
+    pps_after_memcap: reached && end.t_s > reached.t_s ? (end.packets - reached.packets) / (end.t_s - reached.t_s) : null,
   };
 }
 
@@ -295,6 +303,7 @@ function markdown(rep: { flows: number; file: string; inproc: InProcess; cli: Cl
     `| flows created / evicted by memcap / still active at the end | ${(p.counters_end['flows_created'] ?? 0).toLocaleString('en-US')} / ${(p.counters_end['flows_ended.memcap'] ?? 0).toLocaleString('en-US')} / ${(p.counters_end['flows_active'] ?? 0).toLocaleString('en-US')} |`,
     `| emergency mode entered / exited | ${p.counters_end['emergency_entered'] ?? 0} / ${p.counters_end['emergency_exited'] ?? 0} |`,
     `| time (in-process, ${rep.flows.toLocaleString('en-US')} packets) | ${p.seconds.toFixed(2)} s (${((rep.flows / p.seconds) / 1e6).toFixed(2)} M packets/s) |`,
+    `| new flows/s while filling / after the memcap (each packet a new flow) | ${fixed(p.pps_filling === null ? null : p.pps_filling / 1e6, 3)} M / ${fixed(p.pps_after_memcap === null ? null : p.pps_after_memcap / 1e6, 3)} M |`,
     '',
     `**target: <= ${TARGET_BYTES_PER_FLOW} bytes per tracked flow: ${bpfStatus}** — ${fixed(bpf, 0)} bytes${bpf !== null && bpf > TARGET_BYTES_PER_FLOW ? ` (${(bpf / TARGET_BYTES_PER_FLOW).toFixed(2)}x the target, ${(bpf - TARGET_BYTES_PER_FLOW).toFixed(0)} bytes over)` : ''}`,
     '',
