@@ -4,7 +4,7 @@
  * its index and reason while the others are stored.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { unpack } from 'msgpackr';
+import { Unpackr } from 'msgpackr';
 import { CollectorError, CollectorErrorCodes, type CollectorErrorCode } from '../errors.js';
 import { WIRE_ALERT_SCHEMA, WIRE_BATCH_SCHEMA, WIRE_WINDOW_SCHEMA, type WireAlert, type WireBatch, type WireWindow } from './wire.js';
 
@@ -18,23 +18,17 @@ export function encodingOf(contentType: string | undefined): BodyEncoding | null
   return null;
 }
 
-function toPlain(v: unknown): unknown {
-  // msgpackr returns bigint for 64-bit integers beyond 2^53; the schema wants decimal strings there.
-  if (typeof v === 'bigint') return v.toString();
-  if (Array.isArray(v)) return v.map(toPlain);
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toPlain(x)]));
-  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
-    const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = toPlain(x);
-    return o;
-  }
-  return v;
-}
+/**
+ * Plain msgpack as the contract says: maps with string keys become objects; a 64-bit integer
+ * (a bigint on the sender's side) comes back as its decimal string, the form the schema wants
+ * for `window_*_ns`; no records/structures (an extension is a decoding error, 400).
+ */
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'string' });
 
 export function decodeBody(body: Buffer, enc: BodyEncoding): unknown {
   try {
     if (enc === 'json') return JSON.parse(body.toString('utf8'));
-    return toPlain(unpack(body));
+    return unpackr.unpack(body);
   } catch (e) {
     throw new CollectorError(CollectorErrorCodes.BAD_BODY, `body is not valid ${enc}: ${(e as Error).message}`);
   }

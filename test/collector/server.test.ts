@@ -17,7 +17,7 @@ import { ADMIN_TOKEN, ANALYST_TOKEN, batchOf, cleanupStores, makeAlert, makeWind
 
 afterAll(cleanupStores);
 
-const MAX_BODY = 64 * 1024;
+const MAX_BODY = 128 * 1024;
 
 function config(over: Partial<CollectorConfig['ingest']> = {}): CollectorConfig {
   return {
@@ -186,7 +186,7 @@ describe.each(storeCases())('collector server ($name)', (c) => {
 
   run('oversized bodies get 413 (declared and streamed), garbage 400, and the server keeps serving', async () => {
     await start();
-    const many = batchOf(Array.from({ length: 200 }, (_, i) => ({ type: 'alert' as const, body: makeAlert(i) })));
+    const many = batchOf(Array.from({ length: 400 }, (_, i) => ({ type: 'alert' as const, body: makeAlert(i) })));
     const big = pack(many);
     expect(big.length).toBeGreaterThan(MAX_BODY);
     const r = await ingestMsgpack(base, many);

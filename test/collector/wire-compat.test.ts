@@ -32,3 +32,20 @@ describe.each(['msgpack', 'json'] as const)('sensor encoder -> collector decoder
     expect(win.type === 'window' && win.window.upload_bytes).toBe(alerts[0]!.aggregate.total_upload_bytes);
   });
 });
+
+describe('msgpack from other encoders', () => {
+  it('64-bit integers (bigint on the sender) arrive as decimal strings; extensions are refused', async () => {
+    const { Packr } = await import('msgpackr');
+    const a = makeAlert(1, { sensor: 'wire-sensor' }) as unknown as { aggregate: Record<string, unknown> };
+    a.aggregate.window_start_ns = 1772409600000000000n;
+    a.aggregate.window_end_ns = 1772410500000000000n;
+    const body = new Packr({ useRecords: false }).pack({ schema: 1, sensor_id: 'wire-sensor', batch_seq: 1, sent_at: '2026-03-02T00:00:00Z', records: [{ type: 'alert', seq: 1, alert: a }] });
+    const { valid, rejected } = validateRecords(validateBatch(decodeBody(body, 'msgpack'), 10));
+    expect(rejected).toEqual([]);
+    const v = valid[0]!;
+    expect(v.type === 'alert' && v.alert.aggregate.window_start_ns).toBe('1772409600000000000');
+    // An extension value where the batch should be: refused as a whole (400), nothing partial.
+    expect(() => validateBatch(decodeBody(Buffer.from([0xd4, 0x42, 0x01]), 'msgpack'), 10)).toThrow(expect.objectContaining({ code: 'COLLECTOR_ERR_BAD_BATCH', status: 400 }));
+    expect(() => decodeBody(Buffer.from([0xc1, 0xff, 0x00, 0x13]), 'msgpack')).toThrow(expect.objectContaining({ code: 'COLLECTOR_ERR_BAD_BODY', status: 400 }));
+  });
+});

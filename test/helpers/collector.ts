@@ -82,7 +82,19 @@ export function makeAlert(i: number, o: AlertOpts = {}): WireAlert {
     risk: { composite_score: 0.61, risk_level: 'high', score_breakdown: [{ name: 'volume_anomaly', weight: 0.25, score: 1, explanation: 'x' }] },
     blast_radius: { sources_to_dest_ip: 1, sources_to_dest_org: null },
     destination_established: false,
-    evidence: { sni: [o.sni ?? `upload-${i}.example.net`], ja3: ['771,4865-4866,0-23,29-23,0'], user_agents: ['curl/8.5.0'] },
+    evidence: {
+      sni: [o.sni ?? `upload-${i}.example.net`],
+      ja3: ['771,4865-4866,0-23,29-23,0'],
+      ja4: ['t13d1516h2_8daaf6152771_02713d6af862'],
+      http_hosts: [],
+      http_user_agents: ['curl/8.5.0'],
+      dns_names: [o.sni ?? `upload-${i}.example.net`],
+      ssh_client: [],
+      ssh_server: [],
+      file_types: [],
+      alpn: ['h2'],
+      sni_dns_mismatch: false,
+    },
   };
 }
 
