@@ -117,7 +117,7 @@ export function lineChart(opts: {
   const height = opts.height ?? 380;
   const left = 70;
   const right = opts.yRightLabel ? 70 : 20;
-  const top = 50;
+  const top = 64;
   const bottom = 50;
   const pw = width - left - right;
   const ph = height - top - bottom;
@@ -148,6 +148,7 @@ export function lineChart(opts: {
   out.push(`<text transform="translate(14 ${top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel)}</text>`);
   if (opts.yRightLabel) out.push(`<text transform="translate(${width - 10} ${top + ph / 2}) rotate(90)" text-anchor="middle">${esc(opts.yRightLabel)}</text>`);
   let lx = left;
+  let ly = 28;
   opts.series.forEach((s, i) => {
     const c = PALETTE[i % PALETTE.length];
     const Y = s.right ? YR : YL;
@@ -155,9 +156,14 @@ export function lineChart(opts: {
     out.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2"${s.right ? ' stroke-dasharray="5 3"' : ''}/>`);
     if (opts.markers) for (const p of s.points) out.push(`<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="3" fill="${c}"/>`);
     const label = `${s.label}${s.right && opts.yRightLabel ? ' (right axis)' : ''}`;
-    out.push(`<rect x="${lx}" y="28" width="10" height="10" fill="${c}"/>`);
-    out.push(`<text x="${lx + 14}" y="37">${esc(label)}</text>`);
-    lx += 14 + label.length * 6.2 + 16;
+    const w = 14 + label.length * 6.2 + 16;
+    if (lx + w > width && lx > left) {
+      lx = left;
+      ly += 15;
+    }
+    out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${c}"/>`);
+    out.push(`<text x="${lx + 14}" y="${ly + 9}">${esc(label)}</text>`);
+    lx += w;
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
