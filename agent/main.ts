@@ -16,7 +16,7 @@ const USAGE = `usage:
   exfil-sensor demo                   replay a generated enterprise capture with two exfiltrations
   exfil-sensor replay FILE... [--config F] [--eve OUT] [--alerts OUT] [--eve-windows alerting|all|none]
                               [--workers N] [--memcap SIZE] [--community-id-seed N] [--community-id-hex]
-                              [--flows-only] [--no-progress]
+                              [--flows-only] [--no-progress] [--collector URL] [--spool DIR]
   exfil-sensor check-config F         validate a config file, print every error with its line
 
   --config F             sensor config (YAML, see config/sensor.yaml); the options below override it
@@ -28,6 +28,11 @@ const USAGE = `usage:
   --memcap SIZE          flow table memory cap per worker (default "128 MiB")
   --community-id-seed N  Community ID v1 seed, 0..65535 (default 0)
   --community-id-hex     print Community IDs in hex instead of base64
+  --collector URL        send alerts (and window aggregates) to this collector (a replay sends only when
+                         asked; collector.url is for live capture); token from EXFIL_COLLECTOR_TOKEN or
+                         collector.token, TLS and spool settings from the config; at the end the replay waits
+                         up to transport.drain_timeout for delivery, the rest stays spooled for the next start
+  --spool DIR            spool directory (default: transport.spool.path)
 `;
 
 function intOption(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
@@ -56,6 +61,8 @@ async function replayCommand(args: string[]): Promise<number> {
         'community-id-hex': { type: 'boolean', default: false },
         'no-progress': { type: 'boolean', default: false },
         'flows-only': { type: 'boolean', default: false },
+        collector: { type: 'string' },
+        spool: { type: 'string' },
       },
     });
   } catch (e) {
@@ -97,13 +104,41 @@ async function replayCommand(args: string[]): Promise<number> {
   const { runReplay } = await import('./sensor.js');
   const flowsOnly = values['flows-only'] === true;
   if (flowsOnly && values.alerts !== undefined) throw new UsageError('--alerts needs the verdict: drop --flows-only');
-  const run = await runReplay(files, cfg, {
-    eve,
-    alerts: flowsOnly ? null : alertsOut,
-    eveWindows,
-    flowsOnly,
-    onProgress: (p) => progress.update(p),
-  });
+  // A replay is an offline run: it delivers only when asked to, not to the config's collector.url.
+  const collectorUrl = values.collector ?? null;
+  if (flowsOnly && values.collector !== undefined) throw new UsageError('--collector needs the verdict: drop --flows-only');
+  let transport: import('./transport/transport.js').AlertTransport | null = null;
+  if (collectorUrl !== null && !flowsOnly) {
+    const { AlertTransport, transportOptionsFromConfig } = await import('./transport/transport.js');
+    const opts = transportOptionsFromConfig(cfg, { url: collectorUrl, token: process.env.EXFIL_COLLECTOR_TOKEN || null });
+    if (values.spool !== undefined) opts.spool.dir = values.spool;
+    transport = AlertTransport.open(opts);
+  }
+  let run;
+  try {
+    run = await runReplay(files, cfg, {
+      eve,
+      alerts: flowsOnly ? null : alertsOut,
+      eveWindows,
+      flowsOnly,
+      onProgress: (p) => progress.update(p),
+      ...(transport ? { onAlert: (a) => transport?.send(a), onWindow: (w) => transport?.sendWindow(w) } : {}),
+    });
+  } catch (e) {
+    // Whatever was spooled stays for the next start.
+    await transport?.close({ drainTimeoutMs: 0 }).catch(() => undefined);
+    throw e;
+  }
+  if (transport) {
+    const closed = await transport.close({ drainTimeoutMs: cfg.transport.drain_timeout_seconds * 1000 });
+    const s = closed.stats;
+    const figures = { collector: collectorUrl, drained: closed.drained, remaining: closed.remaining, requests: s.requests, acked: s.acked, duplicates: s.duplicates, retried: s.retried, quarantined: s.quarantined, dropped_by_cap: s.dropped_by_cap, network_errors: s.network_errors };
+    if (closed.drained) log.info(figures, 'alerts delivered to the collector');
+    else {
+      log.warn(figures, 'drain timeout: records still spooled, sent on the next start');
+      process.stderr.write(`exfil-sensor: ${closed.remaining} record(s) still spooled in ${transport.spoolDir} (collector ${collectorUrl}); they are sent on the next start\n`);
+    }
+  }
   const summary = run.summary;
   progress.done();
   await eve?.close();

@@ -46,6 +46,8 @@ export interface SenderStats {
   sent: number;
   /** Records the collector took (2xx, not rejected). */
   acked: number;
+  /** Records the collector already had (its 200 body's `duplicates`: re-sent after a crash or a lost answer). */
+  duplicates: number;
   /** Failed attempts that were scheduled for a retry. */
   retried: number;
   /** Records moved to the quarantine file (rejected in a 200, or the whole batch on a non-retryable status). */
@@ -82,7 +84,7 @@ export class Sender {
   #running = false;
   #draining = false;
   #idleWaiters: (() => void)[] = [];
-  #stats: SenderStats = { requests: 0, sent: 0, acked: 0, retried: 0, quarantined: 0, network_errors: 0, last_status: null, in_flight: 0, retry_batches: 0 };
+  #stats: SenderStats = { requests: 0, sent: 0, acked: 0, duplicates: 0, retried: 0, quarantined: 0, network_errors: 0, last_status: null, in_flight: 0, retry_batches: 0 };
 
   constructor(spool: Spool, client: CollectorClient, o: SenderOptions) {
     this.#spool = spool;
@@ -265,6 +267,7 @@ export class Sender {
       );
     }
     this.#stats.acked += batch.records.length - rejected.length;
+    if (typeof answer?.duplicates === 'number') this.#stats.duplicates += answer.duplicates;
     this.#spool.ack(batch.records.map((r) => r.seq));
   }
 

@@ -147,6 +147,10 @@ export class AlertTransport {
     return t;
   }
 
+  get spoolDir(): string {
+    return this.#spool.dir;
+  }
+
   get recovery(): RecoveryReport {
     return this.#spool.recovery;
   }
