@@ -3,6 +3,7 @@
  * they are served, and the whole page type-checks under `strict` (JSDoc types, tsc checkJs).
  */
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +87,15 @@ describe('alert evidence', () => {
 });
 
 describe('page sources', () => {
+  it('index.html preloads every module the page imports (no request waterfall)', () => {
+    const web = path.join(REPO, 'collector', 'web');
+    const html = readFileSync(path.join(web, 'index.html'), 'utf8');
+    const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]).sort();
+    const modules = readdirSync(web).filter((f) => f.endsWith('.js') && f !== 'app.js').sort();
+    expect(preloaded).toEqual(modules);
+    expect(html).toContain('<script type="module" src="app.js"></script>');
+  });
+
   it('type-check under strict (tsc -p collector/web)', () => {
     const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
     const r = spawnSync(process.execPath, [tsc, '-p', path.join(REPO, 'collector', 'web')], { encoding: 'utf8' });
