@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { CollectorErrorCodes } from '../errors.js';
 import type { ValidRecord } from '../ingest/validate.js';
-import type { WireAlert } from '../ingest/wire.js';
+import type { WireAlert, WireWindow } from '../ingest/wire.js';
 import type { Param, SqlDriver } from './driver.js';
 import type {
   ActionOptions, ActionResult, AlertAction, AlertDetail, AlertFilter, AlertRow, AlertStatus, Baseline, Incident, IncidentAction,
@@ -17,6 +17,8 @@ import type {
 const SEVERITY_RANK: Record<string, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 const OPEN_ALERT = ['new', 'investigating'];
 const MAX_COMMUNITY_IDS = 10_000;
+/** Rows per multi-row INSERT (27 parameters per alert: well under SQLite's 32766 and PostgreSQL's 65535). */
+const INSERT_CHUNK = 250;
 const MAX_SEARCH_TEXT = 16_384;
 /** Orders history entries written in the same millisecond (ids sort by time, then this). */
 let historySeq = 0;
@@ -192,16 +194,21 @@ export class SqlStore implements Store {
 
   async ingest(sensorId: string, batchSeq: number, records: readonly ValidRecord[], now: number): Promise<IngestResult> {
     return this.db.tx(async (t) => {
-      const res: IngestResult = { accepted: 0, duplicates: 0, alerts_stored: 0, windows_stored: 0 };
       let maxSeq: number | null = null;
-      for (const rec of records) {
-        maxSeq = maxSeq === null ? rec.seq : Math.max(maxSeq, rec.seq);
-        const stored = rec.type === 'alert' ? await this.#insertAlert(t, rec.seq, rec.alert, now) : await this.#insertWindow(t, sensorId, rec.window, now);
-        res.accepted++;
-        if (!stored) res.duplicates++;
-        else if (rec.type === 'alert') res.alerts_stored++;
-        else res.windows_stored++;
+      for (const r of records) maxSeq = maxSeq === null ? r.seq : Math.max(maxSeq, r.seq);
+      // One id once per batch (a later copy in the same batch is a duplicate like a re-sent one).
+      const seen = new Set<string>();
+      const alerts: { seq: number; alert: WireAlert }[] = [];
+      const windows: WireWindow[] = [];
+      for (const r of records) {
+        if (r.type === 'window') windows.push(r.window);
+        else if (!seen.has(r.alert.id)) {
+          seen.add(r.alert.id);
+          alerts.push({ seq: r.seq, alert: r.alert });
+        }
       }
+      const alertsStored = await this.#insertAlerts(t, alerts, now);
+      const windowsStored = await this.#insertWindows(t, sensorId, windows, now);
       await t.run(
         `INSERT INTO sensors (id, first_seen, last_seen, last_batch_seq, last_record_seq, alerts_stored, windows_stored)
          VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -209,43 +216,78 @@ export class SqlStore implements Store {
            last_record_seq = COALESCE(excluded.last_record_seq, sensors.last_record_seq),
            alerts_stored = sensors.alerts_stored + excluded.alerts_stored,
            windows_stored = sensors.windows_stored + excluded.windows_stored`,
-        [sensorId, now, now, batchSeq, maxSeq, res.alerts_stored, res.windows_stored],
+        [sensorId, now, now, batchSeq, maxSeq, alertsStored, windowsStored],
       );
-      return res;
+      return {
+        accepted: records.length,
+        duplicates: records.length - alertsStored - windowsStored,
+        alerts_stored: alertsStored,
+        windows_stored: windowsStored,
+      };
     });
   }
 
-  async #insertAlert(t: SqlDriver, seq: number, a: WireAlert, now: number): Promise<boolean> {
-    const ag = a.aggregate;
-    const changed = await t.run(
-      `INSERT INTO alerts (id, sensor_id, record_seq, detection, severity, severity_rank, confidence, status, src_ip, dest_ip,
-         dest_port, proto, app_proto, window_start, window_end, window_start_ms, window_end_ms, upload_bytes, download_bytes,
-         upload_ratio, dest_country, dest_asn, dest_org, sni, incident_id, received_at, updated_at, search_text, alert_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
-       ON CONFLICT (id) DO NOTHING`,
-      [
-        a.id, a.sensor_id, seq, a.detection, a.severity, SEVERITY_RANK[a.severity] ?? 0, a.confidence, ag.src_ip, ag.dest_ip,
-        ag.dest_port, ag.proto, ag.app_proto ?? null, ag.window_start, ag.window_end, Date.parse(ag.window_start), Date.parse(ag.window_end),
-        Math.round(ag.total_upload_bytes), Math.round(ag.total_download_bytes), ag.upload_ratio, ag.dest_country ?? null,
-        ag.dest_asn ?? null, ag.dest_org ?? null, alertSni(a), now, now, searchText(a), JSON.stringify(a),
-      ],
-    );
-    if (changed === 0) return false;
-    const cids = alertCommunityIds(a);
-    for (let i = 0; i < cids.length; i += 200) {
-      const chunk = cids.slice(i, i + 200);
+  /** Multi-row inserts (one round trip per INSERT_CHUNK alerts); returns how many ids were new. */
+  async #insertAlerts(t: SqlDriver, list: readonly { seq: number; alert: WireAlert }[], now: number): Promise<number> {
+    const fresh: WireAlert[] = [];
+    for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+      const chunk = list.slice(i, i + INSERT_CHUNK);
+      const params: Param[] = [];
+      for (const { seq, alert: a } of chunk) {
+        const ag = a.aggregate;
+        params.push(
+          a.id, a.sensor_id, seq, a.detection, a.severity, SEVERITY_RANK[a.severity] ?? 0, a.confidence, ag.src_ip, ag.dest_ip,
+          ag.dest_port, ag.proto, ag.app_proto ?? null, ag.window_start, ag.window_end, Date.parse(ag.window_start), Date.parse(ag.window_end),
+          Math.round(ag.total_upload_bytes), Math.round(ag.total_download_bytes), ag.upload_ratio, ag.dest_country ?? null,
+          ag.dest_asn ?? null, ag.dest_org ?? null, alertSni(a), now, now, searchText(a), JSON.stringify(a),
+        );
+      }
+      const row = "(?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)";
+      const inserted = await t.all<{ id: string }>(
+        `INSERT INTO alerts (id, sensor_id, record_seq, detection, severity, severity_rank, confidence, status, src_ip, dest_ip,
+           dest_port, proto, app_proto, window_start, window_end, window_start_ms, window_end_ms, upload_bytes, download_bytes,
+           upload_ratio, dest_country, dest_asn, dest_org, sni, incident_id, received_at, updated_at, search_text, alert_json)
+         VALUES ${chunk.map(() => row).join(', ')}
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+        params,
+      );
+      const ids = new Set(inserted.map((r) => r.id));
+      for (const { alert } of chunk) if (ids.has(alert.id)) fresh.push(alert);
+    }
+    const cids = fresh.flatMap((a) => alertCommunityIds(a).map((c) => [a.id, c] as const));
+    for (let i = 0; i < cids.length; i += INSERT_CHUNK * 2) {
+      const chunk = cids.slice(i, i + INSERT_CHUNK * 2);
       await t.run(
         `INSERT INTO alert_community_ids (alert_id, community_id) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
-        chunk.flatMap((c) => [a.id, c]),
+        chunk.flat(),
       );
     }
-    await t.run(
-      `INSERT INTO risk_scores (alert_id, sensor_id, src_ip, scored_at, composite_score, risk_level, breakdown_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO NOTHING`,
-      [a.id, a.sensor_id, ag.src_ip, now, a.risk.composite_score, a.risk.risk_level, JSON.stringify(a.risk.score_breakdown)],
-    );
-    if (a.severity === 'high' || a.severity === 'critical') await this.#joinIncident(t, a, now);
-    return true;
+    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
+      const chunk = fresh.slice(i, i + INSERT_CHUNK);
+      await t.run(
+        `INSERT INTO risk_scores (alert_id, sensor_id, src_ip, scored_at, composite_score, risk_level, breakdown_json)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (alert_id) DO NOTHING`,
+        chunk.flatMap((a) => [a.id, a.sensor_id, a.aggregate.src_ip, now, a.risk.composite_score, a.risk.risk_level, JSON.stringify(a.risk.score_breakdown)]),
+      );
+    }
+    for (const a of fresh) if (a.severity === 'high' || a.severity === 'critical') await this.#joinIncident(t, a, now);
+    return fresh.length;
+  }
+
+  async #insertWindows(t: SqlDriver, sensorId: string, list: readonly WireWindow[], now: number): Promise<number> {
+    let stored = 0;
+    for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+      const chunk = list.slice(i, i + INSERT_CHUNK);
+      stored += await t.run(
+        `INSERT INTO windows (sensor_id, src_ip, dest_ip, dest_port, proto, app_proto, window_start_ms, window_end_ms, upload_bytes,
+           download_bytes, flow_count, received_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+        chunk.flatMap((w) => [
+          sensorId, w.src_ip, w.dest_ip, w.dest_port, w.proto, w.app_proto ?? '', Date.parse(w.window_start), Date.parse(w.window_end),
+          Math.round(w.upload_bytes), Math.round(w.download_bytes), Math.round(w.flow_count), now,
+        ]),
+      );
+    }
+    return stored;
   }
 
   /** A High or Critical alert opens an incident for its (sensor, source) or joins the open one. */
@@ -274,18 +316,6 @@ export class SqlStore implements Store {
     }
     await t.run('INSERT INTO incident_alerts (incident_id, alert_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [id, a.id]);
     await t.run('UPDATE alerts SET incident_id = ? WHERE id = ?', [id, a.id]);
-  }
-
-  async #insertWindow(t: SqlDriver, sensorId: string, w: ValidRecord & { type: 'window' } extends { window: infer W } ? W : never, now: number): Promise<boolean> {
-    const changed = await t.run(
-      `INSERT INTO windows (sensor_id, src_ip, dest_ip, dest_port, proto, app_proto, window_start_ms, window_end_ms, upload_bytes,
-         download_bytes, flow_count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [
-        sensorId, w.src_ip, w.dest_ip, w.dest_port, w.proto, w.app_proto ?? '', Date.parse(w.window_start), Date.parse(w.window_end),
-        Math.round(w.upload_bytes), Math.round(w.download_bytes), Math.round(w.flow_count), now,
-      ],
-    );
-    return changed > 0;
   }
 
   async listAlerts(filter: AlertFilter, page: number, perPage: number): Promise<{ total: number; alerts: AlertRow[] }> {
