@@ -204,6 +204,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_TOOLS)('collector web page in headless C
     // Printed, never asserted (machine-dependent).
     console.log(`page: ${perf.files} static files, ${(perf.bytes / 1024).toFixed(1)} KiB; DOMContentLoaded ${perf.domContentLoaded.toFixed(0)} ms, first 50 rows at ${perf.rowsAt.toFixed(0)} ms`);
 
+    // Every form control has an accessible name (a <label> or aria-label).
+    const unlabelled = await page.locator('input, select, textarea').evaluateAll((els) =>
+      els.filter((e) => !((e as HTMLInputElement).labels?.length || e.getAttribute('aria-label'))).map((e) => e.outerHTML));
+    expect(unlabelled).toEqual([]);
+
     // The token left the address bar and lives in the tab's sessionStorage.
     expect(page.url()).not.toContain('token');
     expect(await page.evaluate(() => Object.values(sessionStorage))).toContain(ANALYST.token);
