@@ -268,6 +268,7 @@ export function writeReport(reps: ScaleReport[], perScaleMd: string[], outDir: s
     ['flood.md', 'Flow flood'],
     ['micro.md', 'Micro-benchmarks'],
     ['profile.md', 'Where the time goes (profiles)'],
+    ['findings.md', 'Findings: what the misses come from (written by hand from the profiles)'],
   ] as const) {
     if (fs.existsSync(path.join(outDir, name))) md.push(`- ${title}: [${name}](${name})`);
   }
