@@ -265,7 +265,7 @@ async function act(action, detail) {
       let note = '';
       if (action.startsWith('resolve_')) {
         const ok = await confirmAction(`${label}?`,
-          `${row.src_ip} → ${row.dest_ip}:${row.dest_port}, ${f.severityLabel(row.severity)}, ${f.bytes(row.upload_bytes)} uploaded. Resolving also resolves the linked incident.`,
+          `${row.src_ip} → ${row.dest_ip}:${row.dest_port}, ${f.severityLabel(row.severity)}, ${f.bytes(row.upload_bytes)} uploaded.${row.incident_id ? ` Resolving also resolves its incident ${row.incident_id}.` : ''}`,
           label);
         if (!ok) return;
         note = ok.note;
