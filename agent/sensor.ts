@@ -7,7 +7,8 @@ import { replayFiles, type ReplayProgress, type ReplaySummary } from './capture/
 import { engineConfigText } from './config/engine-config.js';
 import type { SensorConfig } from './config/load.js';
 import { alertEvent, windowEvent } from './output/alert-events.js';
-import { flowEvent, type LineWriter } from './output/eve.js';
+import type { EvidenceEvent } from './evidence/types.js';
+import { evidenceEvent, flowEvent, type LineWriter } from './output/eve.js';
 import { classify } from './verdict/severity.js';
 import type { ExfilAlert, WindowAggregate } from './verdict/types.js';
 import { Verdict, type VerdictStats } from './verdict/verdict.js';
@@ -26,6 +27,8 @@ export interface SensorOutputs {
   /** A returned promise holds the replay until it settles (the alert transport's backpressure). */
   onAlert?: (a: ExfilAlert) => Promise<void> | void;
   onWindow?: (a: WindowAggregate) => Promise<void> | void;
+  /** App-layer evidence (also written to `eve` as tls/http/dns/ssh/quic/fileinfo events). */
+  onEvidence?: (e: EvidenceEvent) => void;
   onProgress?: (p: ReplayProgress) => void;
   /** Track flows only: no window accounting, no verdict (flow export, and the flows benchmark). */
   flowsOnly?: boolean;
@@ -76,6 +79,17 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
         slots: cfg.capture.batch.slots,
         onProgress: out.onProgress,
         onSynced: (now) => collector.sync(now),
+        communityId: cid,
+        onEvidence:
+          out.eve || out.onEvidence
+            ? (e) => {
+                out.onEvidence?.(e);
+                if (out.eve) write(out.eve, evidenceEvent(e));
+                const p = pending;
+                pending = undefined;
+                return p;
+              }
+            : undefined,
       },
       (rec) => {
         if (out.eve) write(out.eve, flowEvent(rec, cid));

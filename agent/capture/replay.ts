@@ -10,7 +10,9 @@
  */
 import { CaptureFileError, ErrorCodes, SensorError } from '../errors.js';
 import { native, type NativeCaptureReader } from '../native/index.js';
+import type { EvidenceEvent } from '../evidence/types.js';
 import { decodeRecords, INDEX_ENTRY_SIZE, type FlowRecord } from '../native/layout.js';
+import type { CommunityIdFormat } from '../output/eve.js';
 import type { WindowAggregate } from '../verdict/types.js';
 import type { WorkerResult } from '../workers/messages.js';
 import { ShardPool } from '../workers/pool.js';
@@ -31,6 +33,14 @@ export interface ReplayOptions {
    * after each chunk): whatever the workers close at that time has been delivered.
    */
   onSynced?: (nowNs: bigint) => void;
+  /**
+   * App-layer evidence (tls, http, dns, ssh, quic, fileinfo events), in the order each worker
+   * produced it; a flow's evidence comes before its flow record. May return a promise
+   * (backpressure), like `onFlow`.
+   */
+  onEvidence?: (e: EvidenceEvent) => void | Promise<void>;
+  /** Community ID text of window and evidence records (default base64). */
+  communityId?: CommunityIdFormat;
 }
 
 export interface ReplayProgress {
@@ -49,6 +59,8 @@ export interface ReplaySummary {
   flows: number;
   /** Window records delivered (0 without an `onWindow` callback). */
   windows: number;
+  /** Evidence records delivered (0 without an `onEvidence` callback). */
+  evidence: number;
   fileErrors: CaptureFileError[];
   /** Engine counters summed over workers, plus `worker_lost`. */
   counters: Record<string, number>;
@@ -93,7 +105,8 @@ export async function replayFiles(
 
   const engineConfig = onWindow ? `emit_windows=true\n${opts.engineConfig ?? ''}` : (opts.engineConfig ?? '');
   const pool = new ShardPool(shards, { engineConfig });
-  const summary: ReplaySummary = { packets: 0, fileBytes: 0, flows: 0, windows: 0, fileErrors: [], counters: {} };
+  const summary: ReplaySummary = { packets: 0, fileBytes: 0, flows: 0, windows: 0, evidence: 0, fileErrors: [], counters: {} };
+  const onEvidence = opts.onEvidence;
   const inFlight = new Set<Promise<void>>();
   let workerLost = 0;
   let failure: unknown = null;
@@ -114,6 +127,13 @@ export async function replayFiles(
           ((w) => {
             summary.windows += 1;
             const wait = onWindow(w);
+            if (wait) backpressure = wait;
+          }),
+        opts.communityId,
+        onEvidence &&
+          ((e) => {
+            summary.evidence += 1;
+            const wait = onEvidence(e);
             if (wait) backpressure = wait;
           }),
       );

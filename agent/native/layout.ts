@@ -4,13 +4,17 @@
  */
 import { formatCommunityId, type CommunityIdFormat } from '../output/eve.js';
 import { formatIp, formatTs, protoName } from '../output/net-format.js';
+import type { EvidenceEvent, EvidenceKind } from '../evidence/types.js';
 import type { WindowAggregate } from '../verdict/types.js';
 
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 export const INDEX_ENTRY_SIZE = 24;
 export const RECORD_HEADER_SIZE = 8;
 export const KIND_FLOW = 1;
 export const KIND_WINDOW = 2;
+export const KIND_EVIDENCE = 3;
+/** An evidence record is this many bytes plus its JSON body (at most 32 KiB). */
+export const EVIDENCE_RECORD_MIN = RECORD_HEADER_SIZE + 88;
 export const FLOW_RECORD_SIZE = RECORD_HEADER_SIZE + 160;
 /** A window record is this many bytes plus 20 per listed Community ID (at most 64). */
 export const WINDOW_RECORD_MIN = RECORD_HEADER_SIZE + 168;
@@ -20,10 +24,42 @@ export const WINDOW_FLAG_LOWER_BOUND = 1;
 export const WINDOW_FLAG_UNIQUE_INEXACT = 2;
 
 /**
- * Application protocol names by the engine's u8 code; 0 is "not known yet" (null). The engine
- * does not detect any yet; app-layer detection extends this table in lockstep with the core.
+ * Application protocol names by the engine's u8 code (`native/core/src/app/detect.rs` NAMES, in
+ * lockstep); 0 is "not known yet" (null), 1 is Suricata's `failed` (detection gave up).
  */
-export const APP_PROTOS: readonly (string | null)[] = [null];
+export const APP_PROTOS: readonly (string | null)[] = [
+  null,
+  'failed',
+  'http',
+  'tls',
+  'dns',
+  'ssh',
+  'smb',
+  'ftp',
+  'smtp',
+  'quic',
+  'nfs',
+  'pgsql',
+  'dnp3',
+  'ftp-data',
+  'pop3',
+  'imap',
+  'telnet',
+  'dhcp',
+  'ntp',
+  'snmp',
+  'sip',
+  'rfb',
+  'mqtt',
+  'dcerpc',
+  'ike',
+  'bittorrent-dht',
+  'enip',
+  'http2',
+];
+
+/** Evidence event types by the record's event byte (`app/evidence.rs` EVENT_NAMES). */
+export const EVIDENCE_KINDS: readonly (EvidenceKind | null)[] = [null, 'tls', 'http', 'dns', 'ssh', 'quic', 'fileinfo', 'smb', 'ftp', 'smtp'];
 
 export function appProtoName(code: number): string | null {
   if (code === 0) return null;
@@ -64,12 +100,15 @@ export interface FlowRecord {
   flowId: number;
   /** Raw Community ID SHA-1 digest (20 bytes). */
   communityIdDigest: Uint8Array;
+  /** Suricata's app_proto spelling, or null when none was detected. */
+  appProto: string | null;
 }
 
 /**
  * Decode every record in `buf[0..length)`, in stream order: flow records to `onFlow`, window
- * records to `onWindow` (skipped without one). Unknown kinds are skipped by their length.
- * Community IDs of windows are formatted as `cid` says (base64 by default, like EVE flows).
+ * records to `onWindow`, evidence records to `onEvidence` (each skipped without its callback).
+ * Unknown kinds are skipped by their length. Community IDs of windows and evidence are
+ * formatted as `cid` says (base64 by default, like EVE flows).
  */
 export function decodeRecords(
   buf: ArrayBuffer,
@@ -77,6 +116,7 @@ export function decodeRecords(
   onFlow: (r: FlowRecord) => void,
   onWindow?: (w: WindowAggregate) => void,
   cid: CommunityIdFormat = { base64: true },
+  onEvidence?: (e: EvidenceEvent) => void,
 ): void {
   const view = new DataView(buf, 0, length);
   const bytes = new Uint8Array(buf, 0, length);
@@ -89,8 +129,44 @@ export function decodeRecords(
     }
     if (kind === KIND_FLOW) onFlow(decodeFlow(view, bytes, at + RECORD_HEADER_SIZE));
     else if (kind === KIND_WINDOW && onWindow) onWindow(decodeWindow(view, bytes, at, total, cid));
+    else if (kind === KIND_EVIDENCE && onEvidence) onEvidence(decodeEvidence(view, bytes, at, total, cid));
     at += total;
   }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** One evidence record (`at` = its header) as the evidence contract's `EvidenceEvent`. */
+function decodeEvidence(v: DataView, b: Uint8Array, at: number, total: number, cid: CommunityIdFormat): EvidenceEvent {
+  const o = at + RECORD_HEADER_SIZE;
+  const n = v.getUint16(o + 40, true);
+  if (total !== EVIDENCE_RECORD_MIN + n) {
+    throw new Error(`corrupt evidence record at ${at}: length ${total} for a ${n}-byte body`);
+  }
+  const alen = v.getUint8(o + 32) === 6 ? 16 : 4;
+  const kindCode = v.getUint8(o + 34);
+  const kind = EVIDENCE_KINDS[kindCode];
+  if (!kind) throw new Error(`corrupt evidence record at ${at}: unknown event type ${kindCode}`);
+  const text = utf8.decode(b.subarray(o + 88, o + 88 + n));
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`corrupt evidence record at ${at}: body is not JSON (${(e as Error).message})`);
+  }
+  return {
+    event_type: kind,
+    ts_ns: v.getBigUint64(o + 48, true),
+    flow_id: v.getBigUint64(o + 56, true),
+    community_id: formatCommunityId(b.subarray(o + 64, o + 84), cid),
+    src_ip: formatIp(b.subarray(o, o + alen)),
+    src_port: v.getUint16(o + 36, true),
+    dest_ip: formatIp(b.subarray(o + 16, o + 16 + alen)),
+    dest_port: v.getUint16(o + 38, true),
+    proto: protoName(v.getUint8(o + 33)),
+    app_proto: appProtoName(v.getUint8(o + 35)),
+    body,
+  };
 }
 
 /** One window record (`at` = its header) as the verdict contract's `WindowAggregate`. */
@@ -180,5 +256,6 @@ function decodeFlow(v: DataView, b: Uint8Array, o: number): FlowRecord {
     communityIdDigest: b.slice(o + 120, o + 140),
     wireBytesToServer: u64(140),
     wireBytesToClient: u64(148),
+    appProto: appProtoName(v.getUint8(o + 46)),
   };
 }

@@ -4,6 +4,7 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { ErrorCodes, SensorError } from '../errors.js';
 import type { Writable } from 'node:stream';
+import type { EvidenceEvent } from '../evidence/types.js';
 import type { FlowRecord } from '../native/layout.js';
 import { formatIp, formatTs, protoName } from './net-format.js';
 
@@ -57,7 +58,7 @@ export function flowEvent(r: FlowRecord, cid: CommunityIdFormat): Record<string,
     ...(icmp ? { icmp_type: r.srcPort, icmp_code: r.dstPort } : {}),
     ...(esp ? { spi: r.srcPort * 65536 + r.dstPort } : {}),
     ...(r.vlan.length ? { vlan: r.vlan } : {}),
-    app_proto: null,
+    app_proto: r.appProto,
     community_id: formatCommunityId(r.communityIdDigest, cid),
     flow: {
       pkts_toserver: r.pktsToServer,
@@ -75,6 +76,27 @@ export function flowEvent(r: FlowRecord, cid: CommunityIdFormat): Record<string,
   };
   if (r.proto === 6) ev.tcp = tcpSection(r);
   return ev;
+}
+
+/**
+ * An EVE event for one piece of app-layer evidence (tls, http, dns, ssh, quic, fileinfo, ...):
+ * the header as flow events print it, the body under the event type's key.
+ */
+export function evidenceEvent(e: EvidenceEvent): Record<string, unknown> {
+  const ports = e.proto === 'TCP' || e.proto === 'UDP' || e.proto === 'SCTP';
+  return {
+    timestamp: formatTs(e.ts_ns),
+    flow_id: Number(e.flow_id),
+    event_type: e.event_type,
+    src_ip: e.src_ip,
+    ...(ports ? { src_port: e.src_port } : {}),
+    dest_ip: e.dest_ip,
+    ...(ports ? { dest_port: e.dest_port } : {}),
+    proto: e.proto,
+    community_id: e.community_id,
+    app_proto: e.app_proto,
+    [e.event_type]: e.body,
+  };
 }
 
 /** bigint values (ns times) become exact decimal strings. */

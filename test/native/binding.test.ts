@@ -111,7 +111,9 @@ describe('native binding', () => {
       dest_ip: '192.0.2.9',
       dest_port: 53,
       proto: 'UDP',
-      app_proto: null,
+      // Zero-filled payloads are no protocol: like Suricata, a UDP flow whose first payload no
+      // probe claims is "failed" (app_proto is read when the window segment is flushed).
+      app_proto: 'failed',
       window_start: '2023-11-14T22:00:00.000000+0000',
       window_end: '2023-11-14T22:15:00.000000+0000',
       window_start_ns: 1_699_999_200_000_000_000n,
@@ -125,7 +127,7 @@ describe('native binding', () => {
       community_ids_total: 1,
       lower_bound: false,
     });
-    expect(w.largest_flow).toMatchObject({ src_ip: '10.0.0.1', src_port: 1000, dest_ip: '192.0.2.9', dest_port: 53, proto: 'UDP', app_proto: null });
+    expect(w.largest_flow).toMatchObject({ src_ip: '10.0.0.1', src_port: 1000, dest_ip: '192.0.2.9', dest_port: 53, proto: 'UDP', app_proto: 'failed' });
     expect(w.largest_flow.upload_bytes).toBe(flow!.bytesToServer);
     const cid = native.communityId(Uint8Array.from([10, 0, 0, 1]), Uint8Array.from([192, 0, 2, 9]), 17, 1000, 53, 0, true);
     expect(w.largest_flow.community_id).toBe(cid);

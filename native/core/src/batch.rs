@@ -35,7 +35,21 @@
 //! 168 community_ids [20 * n] (raw SHA-1 digests, first n in flush order)
 //! ```
 //! Upload = client to server. Bytes are captured frame bytes, like the flow record's `bytes_*`.
+//!
+//! Kind 3 is an evidence record: one app-layer fact of a flow (see `app/evidence.rs` and
+//! `docs/eve-evidence.md`), `EVIDENCE_RECORD_MIN` bytes plus a UTF-8 JSON body:
+//! ```text
+//!   0 src [16]      16 dst [16]  (as Suricata logs this event type: flow or packet direction)
+//!  32 ip_version u8  33 proto u8  34 event_type u8 (1 tls 2 http 3 dns 4 ssh 5 quic 6 fileinfo
+//!                                    7 smb 8 ftp 9 smtp)  35 app_proto u8 (the flow's, at emit time)
+//!  36 src_port u16  38 dst_port u16  40 body_len u16 (<= 32768)  42 reserved [6]
+//!  48 ts_ns u64 (packet time)  56 flow_id u64 (the flow record's)  64 community_id [20]
+//!  84 reserved [4]  88 body [body_len]: a JSON object, Suricata 8 EVE field names
+//! ```
+//! Evidence records of a flow precede its flow record in the stream.
 
+use crate::app::evidence::EvidenceRecord;
+use crate::app::json::MAX_BODY;
 use crate::capture::PacketRef;
 use crate::decode::{decode_outer, PacketMeta};
 use crate::engine::{FlowEngine, Record};
@@ -43,11 +57,16 @@ use crate::flow::FlowRecord;
 use crate::hash::shard_hash;
 use crate::window::{GroupKey, LargestFlow, WindowRecord, MAX_COMMUNITY_IDS};
 
-pub const LAYOUT_VERSION: u32 = 3;
+pub const LAYOUT_VERSION: u32 = 4;
 pub const INDEX_ENTRY_SIZE: usize = 24;
 pub const RECORD_HEADER_SIZE: usize = 8;
 pub const KIND_FLOW: u16 = 1;
 pub const KIND_WINDOW: u16 = 2;
+pub const KIND_EVIDENCE: u16 = 3;
+/// Fixed part of an evidence record's body; the JSON follows it.
+pub const EVIDENCE_BODY_FIXED: usize = 88;
+pub const EVIDENCE_RECORD_MIN: usize = RECORD_HEADER_SIZE + EVIDENCE_BODY_FIXED;
+pub const EVIDENCE_RECORD_MAX: usize = EVIDENCE_RECORD_MIN + MAX_BODY;
 pub const FLOW_BODY_SIZE: usize = 160;
 pub const FLOW_RECORD_SIZE: usize = RECORD_HEADER_SIZE + FLOW_BODY_SIZE;
 /// Fixed part of a window record's body; 20 bytes per Community ID follow it.
@@ -67,7 +86,78 @@ pub fn record_size(r: &Record) -> usize {
     match r {
         Record::Flow(_) => FLOW_RECORD_SIZE,
         Record::Window(w) => WINDOW_RECORD_MIN + 20 * listed_ids(w),
+        Record::Evidence(e) => EVIDENCE_RECORD_MIN + evidence_body(e).len(),
     }
+}
+
+/// The body as written: a body over the cap (never produced by the JSON writer) is replaced.
+fn evidence_body(e: &EvidenceRecord) -> &[u8] {
+    if e.body.len() <= MAX_BODY {
+        e.body.as_bytes()
+    } else {
+        b"{\"truncated\":true}"
+    }
+}
+
+/// Encode an evidence record at the start of `out`; false (nothing written) if it does not fit.
+pub fn encode_evidence(e: &EvidenceRecord, out: &mut [u8]) -> bool {
+    let body = evidence_body(e);
+    let size = EVIDENCE_RECORD_MIN + body.len();
+    let o = match out.get_mut(..size) {
+        Some(o) => o,
+        None => return false,
+    };
+    o.fill(0);
+    o[0..2].copy_from_slice(&KIND_EVIDENCE.to_le_bytes());
+    o[2..4].copy_from_slice(&(size as u16).to_le_bytes());
+    let b = &mut o[RECORD_HEADER_SIZE..];
+    b[0..16].copy_from_slice(&e.src);
+    b[16..32].copy_from_slice(&e.dst);
+    b[32] = e.ip_version;
+    b[33] = e.proto;
+    b[34] = e.event;
+    b[35] = e.app_proto;
+    b[36..38].copy_from_slice(&e.src_port.to_le_bytes());
+    b[38..40].copy_from_slice(&e.dst_port.to_le_bytes());
+    b[40..42].copy_from_slice(&(body.len() as u16).to_le_bytes());
+    put_u64(b, 48, e.ts_ns);
+    put_u64(b, 56, e.flow_id);
+    b[64..84].copy_from_slice(&e.community_id);
+    b[EVIDENCE_BODY_FIXED..EVIDENCE_BODY_FIXED + body.len()].copy_from_slice(body);
+    true
+}
+
+/// Decode one evidence record (header included); for tests and tools.
+pub fn decode_evidence(r: &[u8]) -> Option<EvidenceRecord> {
+    if r.len() < EVIDENCE_RECORD_MIN || get_u16(r, 0) != KIND_EVIDENCE {
+        return None;
+    }
+    let total = get_u16(r, 2) as usize;
+    let b = r.get(RECORD_HEADER_SIZE..total)?;
+    let n = get_u16(b, 40) as usize;
+    if total != EVIDENCE_RECORD_MIN + n {
+        return None;
+    }
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    let mut cid = [0u8; 20];
+    src.copy_from_slice(&b[0..16]);
+    dst.copy_from_slice(&b[16..32]);
+    cid.copy_from_slice(&b[64..84]);
+    Some(EvidenceRecord {
+        ts_ns: get_u64(b, 48),
+        flow_id: get_u64(b, 56),
+        community_id: cid,
+        src,
+        dst,
+        src_port: get_u16(b, 36),
+        dst_port: get_u16(b, 38),
+        ip_version: b[32],
+        proto: b[33],
+        event: b[34],
+        app_proto: b[35],
+        body: String::from_utf8(b[EVIDENCE_BODY_FIXED..].to_vec()).ok()?,
+    })
 }
 
 pub fn write_index_entry(region: &mut [u8], i: usize, p: &PacketRef) -> bool {
@@ -155,6 +245,7 @@ pub fn encode_flow(rec: &FlowRecord, out: &mut [u8]) -> bool {
     b[42..44].copy_from_slice(&rec.vlan[1].to_le_bytes());
     b[44] = rec.tcp_flags_ts;
     b[45] = rec.tcp_flags_tc;
+    b[46] = rec.app_proto;
     let u64s = [
         rec.pkts_toserver,
         rec.pkts_toclient,
@@ -300,6 +391,7 @@ pub fn drain_records(engine: &mut FlowEngine, out: &mut [u8]) -> usize {
         let written = match rec {
             Record::Flow(f) => encode_flow(f, slot),
             Record::Window(w) => encode_window(w, slot),
+            Record::Evidence(e) => encode_evidence(e, slot),
         };
         if !written {
             break;
@@ -351,6 +443,34 @@ mod tests {
         buf[2] = 0xff;
         assert_eq!(decode_window(&buf[..WINDOW_RECORD_MIN]), None);
         assert!(WINDOW_RECORD_MAX <= u16::MAX as usize);
+    }
+
+    #[test]
+    fn evidence_record_round_trip() {
+        let e = EvidenceRecord {
+            ts_ns: 1_710_234_000_123_456_789,
+            flow_id: (1 << 53) - 3,
+            community_id: [7; 20],
+            src: [10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            dst: [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            src_port: 51000,
+            dst_port: 443,
+            ip_version: 4,
+            proto: 6,
+            event: 1,
+            app_proto: 3,
+            body: "{\"sni\":\"é.example\"}".to_string(),
+        };
+        let size = record_size(&Record::Evidence(e.clone()));
+        assert_eq!(size, EVIDENCE_RECORD_MIN + e.body.len());
+        let mut buf = vec![0u8; size];
+        assert!(encode_evidence(&e, &mut buf));
+        assert_eq!(decode_evidence(&buf), Some(e.clone()));
+        assert!(!encode_evidence(&e, &mut buf[..size - 1]));
+        assert!(EVIDENCE_RECORD_MAX <= u16::MAX as usize);
+        let mut big = e;
+        big.body = "x".repeat(MAX_BODY + 1);
+        assert_eq!(record_size(&Record::Evidence(big)), EVIDENCE_RECORD_MIN + 17);
     }
 
     #[test]

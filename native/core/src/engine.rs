@@ -9,6 +9,8 @@
 
 use std::collections::VecDeque;
 
+use crate::app::evidence::EvidenceRecord;
+use crate::app::session::{AppConfig, AppLayer, TcpSeg, APP_DONE, APP_HAS_STATE};
 use crate::batch::record_size;
 use crate::decode::{decode_outer, PacketMeta};
 use crate::wire::{decode_frame_with, DecodeOptions, MAX_TUNNEL_DEPTH};
@@ -61,6 +63,8 @@ pub struct EngineConfig {
     pub window_max_groups: u64,
     /// Memory budget of the aggregates (entries, port sets, Community ID lists).
     pub window_memcap_bytes: u64,
+    /// App-layer detection and evidence (see `app::session`).
+    pub app: AppConfig,
 }
 
 impl Default for EngineConfig {
@@ -82,6 +86,7 @@ impl Default for EngineConfig {
             window_grace_seconds: 60,
             window_max_groups: 0,
             window_memcap_bytes: 64 * 1024 * 1024,
+            app: AppConfig::default(),
         }
     }
 }
@@ -94,7 +99,8 @@ impl EngineConfig {
     /// `emergency_timeout.<class>.<state>` in seconds. Windows: emit_windows (true|false),
     /// home_net (comma-separated CIDRs, replaces the RFC 1918 default; empty = none),
     /// window_seconds (5..604800), window_grace_seconds (0..604800), window_max_groups
-    /// (0 = max flows), window_memcap_bytes. Unknown keys are errors.
+    /// (0 = max flows), window_memcap_bytes. App layer: app_layer (true|false),
+    /// app_memcap_bytes, app_stream_depth (bytes, 1024..1048576). Unknown keys are errors.
     pub fn parse(text: &str) -> Result<EngineConfig, String> {
         let mut c = EngineConfig::default();
         for (n, raw) in text.lines().enumerate() {
@@ -142,6 +148,15 @@ impl EngineConfig {
                 }
                 "window_max_groups" => c.window_max_groups = num()?,
                 "window_memcap_bytes" => c.window_memcap_bytes = num()?,
+                "app_layer" => c.app.enabled = boolean()?,
+                "app_memcap_bytes" => c.app.memcap_bytes = num()?,
+                "app_stream_depth" => {
+                    let x = num()?;
+                    if !(1024..=1_048_576).contains(&x) {
+                        return Err(format!("line {}: app_stream_depth must be 1024..1048576", n + 1));
+                    }
+                    c.app.stream_depth = x as usize;
+                }
                 _ => {
                     let parts: Vec<&str> = k.split('.').collect();
                     let emergency = match parts.first() {
@@ -183,6 +198,7 @@ impl EngineConfig {
 pub enum Record {
     Flow(FlowRecord),
     Window(WindowRecord),
+    Evidence(EvidenceRecord),
 }
 
 pub struct FlowEngine {
@@ -191,6 +207,7 @@ pub struct FlowEngine {
     frags: FragTracker,
     stats: Stats,
     windows: WindowState,
+    app: AppLayer,
     pending: VecDeque<Record>,
     /// Encoded size of everything in `pending` (what `drain_records` needs to write it all).
     pending_bytes: usize,
@@ -208,6 +225,7 @@ impl FlowEngine {
         FlowEngine {
             table: FlowTable::new(max),
             windows: WindowState::new(cfg.window_params()),
+            app: AppLayer::new(cfg.app.clone(), cfg.community_id_seed),
             cfg,
             frags: FragTracker::default(),
             stats: Stats::default(),
@@ -251,12 +269,32 @@ impl FlowEngine {
             ("bytes_per_flow", BYTES_PER_FLOW as u64),
             ("window_groups_active", self.windows.groups_active() as u64),
             ("window_bytes", self.windows.bytes() as u64),
+            ("app_states_active", self.app.states() as u64),
+            ("app_bytes", self.app.bytes() as u64),
         ];
         let mut stats = self.stats.clone();
         stats.frag_unmatched = self.frags.unmatched;
         stats.frag_table_full = self.frags.table_full;
         stats.windows = self.windows.counters;
         stats.visit(&gauges, f);
+        self.app.counters.visit(f);
+    }
+
+    /// App-layer counters (read-only; for tests).
+    pub fn app_counters(&self) -> crate::app::session::AppCounters {
+        self.app.counters
+    }
+
+    /// Queue the evidence the app layer produced.
+    fn drain_app(&mut self) {
+        if self.app.out.is_empty() {
+            return;
+        }
+        let mut out = std::mem::take(&mut self.app.out);
+        for e in out.drain(..) {
+            self.push_record(Record::Evidence(e));
+        }
+        self.app.out = out;
     }
 
     /// A batch index entry that pointed outside its chunk (a caller bug; counted, never fatal).
@@ -501,7 +539,19 @@ impl FlowEngine {
         } else if f.state == FlowState::New && f.seen == 3 {
             f.state = FlowState::Established;
         }
+        // App layer: only packets with payload of flows that still have something to parse.
+        let app = meta.payload_len > 0 && f.app_flags & APP_DONE == 0 && meta.l4_ok && !attach_only && (is_tcp || key.proto == PROTO_UDP) && self.app.enabled();
+        if app {
+            let off = meta.payload_off as usize;
+            if let Some(p) = frame.get(off..off.saturating_add(meta.payload_len as usize)) {
+                let seg = if is_tcp { Some(TcpSeg { seq: meta.tcp_seq, flags }) } else { None };
+                self.app.on_packet(idx, f, dir, seg, p, ts_ns);
+            }
+        }
         self.table.touch(idx);
+        if app {
+            self.drain_app();
+        }
     }
 
     /// Ensure there is room for one more flow: emergency timeouts first, then evict the oldest.
@@ -572,6 +622,12 @@ impl FlowEngine {
         let mut f = self.table.remove(idx);
         // Its last window segment goes to its aggregate before the flow is gone.
         self.windows.flush(&mut f);
+        if f.app_flags & APP_HAS_STATE != 0 {
+            // Pending evidence precedes the flow record.
+            let end_ns = f.last_ns;
+            self.app.on_flow_end(idx, &mut f, end_ns);
+            self.drain_app();
+        }
         self.stats.flows_ended[reason as usize] += 1;
         let rec = self.record_of(&f, reason);
         self.push_record(Record::Flow(rec));
@@ -605,6 +661,7 @@ impl FlowEngine {
             tcp_flags_tc: f.tcp.flags[TO_CLIENT],
             flow_id: f.flow_id(),
             community_id,
+            app_proto: f.app_proto,
         }
     }
 }

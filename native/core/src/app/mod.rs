@@ -3,12 +3,17 @@
 //! panics on hostile input. Wiring them into flows (stream buffering, app_proto detection,
 //! evidence records) is the engine's job.
 
+pub mod detect;
 pub mod dns;
+pub mod evidence;
+pub mod json;
 pub mod http;
 pub mod ja3;
 pub mod ja4;
 pub mod magic;
+pub mod probe;
 pub mod quic;
+pub mod session;
 pub mod ssh;
 pub mod tls;
 pub mod x509;

@@ -56,4 +56,6 @@ pub struct FlowRecord {
     pub flow_id: u64,
     /// Raw Community ID v1 SHA-1 digest (formatting is the caller's: base64 or hex).
     pub community_id: [u8; 20],
+    /// App-layer protocol code (`app::detect`; 0 = none detected).
+    pub app_proto: u8,
 }

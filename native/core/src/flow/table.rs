@@ -134,6 +134,9 @@ pub struct Flow {
     pub grouped: bool,
     /// Application protocol code (0 = not known yet); read when a segment is flushed.
     pub app_proto: u8,
+    /// App-layer bookkeeping owned by `app::session` (bit 0: nothing more to parse, skip the
+    /// app layer for this flow's packets; bit 1: the side table holds state for this flow).
+    pub app_flags: u8,
     prev: u32,
     next: u32,
     list: u8,
@@ -160,6 +163,7 @@ impl Flow {
             seg: WindowSegment::default(),
             grouped: false,
             app_proto: 0,
+            app_flags: 0,
             prev: NONE,
             next: NONE,
             list: 0,

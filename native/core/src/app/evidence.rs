@@ -1,0 +1,300 @@
+//! Evidence records: one per app-layer transaction or fact (a TLS hello pair, an HTTP
+//! request/response, a DNS message, SSH banners, a QUIC Initial, an upload's file type), with
+//! a JSON body in Suricata 8's EVE field names for that event type. `batch.rs` encodes them as
+//! record kind 3; `agent/native/layout.ts` decodes them into `EvidenceEvent`.
+//!
+//! Endpoints follow Suricata's choice per event type (`src/output-json-*.c`, `src/output.c`):
+//! tls, http, ssh, smb, ftp, smtp and fileinfo log in flow direction (LOG_DIR_FLOW: src =
+//! client); dns logs a request client -> server and a response server -> client (UDP:
+//! LOG_DIR_PACKET; TCP: LOG_DIR_FLOW_TOSERVER / TOCLIENT by message type); quic logs in packet
+//! direction (LOG_DIR_PACKET: the client Initial that carried the ClientHello, so src =
+//! client).
+
+use super::dns::{rdata_text, DnsMessage};
+use super::http::{HttpRequest, HttpResponse};
+use super::json::Json;
+use super::ssh::SshBanner;
+use super::tls::{version_name, ClientHello, ServerHello};
+use super::x509::CertSummary;
+use super::{ja3, ja4};
+use crate::flow::Flow;
+
+/// Event types (record byte 34), mirrored in `agent/native/layout.ts` `EVIDENCE_KINDS`.
+pub const EV_TLS: u8 = 1;
+pub const EV_HTTP: u8 = 2;
+pub const EV_DNS: u8 = 3;
+pub const EV_SSH: u8 = 4;
+pub const EV_QUIC: u8 = 5;
+pub const EV_FILEINFO: u8 = 6;
+pub const EV_SMB: u8 = 7;
+pub const EV_FTP: u8 = 8;
+pub const EV_SMTP: u8 = 9;
+
+pub const EVENT_NAMES: [&str; 10] = ["", "tls", "http", "dns", "ssh", "quic", "fileinfo", "smb", "ftp", "smtp"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRecord {
+    /// Packet time of the packet that completed the evidence (or of the flow's end).
+    pub ts_ns: u64,
+    pub flow_id: u64,
+    pub community_id: [u8; 20],
+    pub src: [u8; 16],
+    pub dst: [u8; 16],
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub ip_version: u8,
+    pub proto: u8,
+    pub event: u8,
+    pub app_proto: u8,
+    /// UTF-8 JSON object, at most `json::MAX_BODY` bytes.
+    pub body: String,
+}
+
+impl EvidenceRecord {
+    /// A record for flow `f`; `from_server` puts the server first (src = server).
+    pub fn new(f: &Flow, cid_seed: u16, ts_ns: u64, event: u8, from_server: bool, body: String) -> EvidenceRecord {
+        let (c, _) = f.client();
+        let (s, _) = f.server();
+        let (src, dst, sp, dp) = if from_server { (s, c, f.rec_dport, f.rec_sport) } else { (c, s, f.rec_sport, f.rec_dport) };
+        EvidenceRecord {
+            ts_ns,
+            flow_id: f.flow_id(),
+            community_id: f.community_id(cid_seed),
+            src,
+            dst,
+            src_port: sp,
+            dst_port: dp,
+            ip_version: f.key.ip_version,
+            proto: f.key.proto,
+            event,
+            app_proto: f.app_proto,
+            body,
+        }
+    }
+}
+
+/// `tls` body: sni, version, ja3/ja3s {hash, string}, ja4, client/server ALPNs, and the first
+/// certificate's subject, issuerdn, serial, notbefore, notafter (TLS <= 1.2).
+pub fn tls_body(ch: Option<&ClientHello>, sh: Option<&ServerHello>, cert: Option<&CertSummary>) -> String {
+    let mut j = Json::new();
+    if let Some(c) = cert {
+        j.str(Some("subject"), &c.subject);
+        j.str(Some("issuerdn"), &c.issuer);
+        j.str(Some("serial"), &c.serial);
+    }
+    if let Some(sni) = ch.and_then(|c| c.sni.as_deref()) {
+        j.str(Some("sni"), sni);
+    }
+    let version = match (sh, ch) {
+        (Some(s), _) => s.version(),
+        (None, Some(c)) => c.legacy_version,
+        (None, None) => 0,
+    };
+    j.str(Some("version"), &version_name(version));
+    if let Some(c) = cert {
+        j.opt_str("notbefore", c.not_before.as_deref());
+        j.opt_str("notafter", c.not_after.as_deref());
+    }
+    if let Some(c) = ch {
+        let (s, h) = ja3::ja3(c);
+        j.obj(Some("ja3"));
+        j.str(Some("hash"), &h);
+        j.str(Some("string"), &s);
+        j.end_obj();
+    }
+    if let Some(s) = sh {
+        let (st, h) = ja3::ja3s(s);
+        j.obj(Some("ja3s"));
+        j.str(Some("hash"), &h);
+        j.str(Some("string"), &st);
+        j.end_obj();
+    }
+    if let Some(c) = ch {
+        j.str(Some("ja4"), &ja4::ja4(c, false));
+        if !c.alpn.is_empty() {
+            j.arr(Some("client_alpns"));
+            for a in c.alpn.iter() {
+                if !j.has_room() {
+                    break;
+                }
+                j.str(None, a);
+            }
+            j.end_arr();
+        }
+    }
+    if let Some(a) = sh.and_then(|s| s.alpn.as_deref()) {
+        j.arr(Some("server_alpns"));
+        j.str(None, a);
+        j.end_arr();
+    }
+    j.finish()
+}
+
+/// `http` body for one request (and its response when seen).
+pub fn http_body(req: Option<&HttpRequest>, resp: Option<&HttpResponse>) -> String {
+    let mut j = Json::new();
+    if let Some(r) = req {
+        j.opt_str("hostname", r.host.as_deref());
+        if let Some(p) = r.port {
+            j.uint(Some("http_port"), p as u64);
+        }
+        j.str(Some("url"), &r.uri);
+        j.opt_str("http_user_agent", r.user_agent.as_deref());
+    }
+    if let Some(ct) = resp.and_then(|r| r.content_type.as_deref()) {
+        j.str(Some("http_content_type"), ct);
+    }
+    if let Some(r) = req {
+        j.str(Some("http_method"), &r.method);
+        if !r.version.is_empty() {
+            j.str(Some("protocol"), &r.version);
+        }
+        if let Some(ct) = r.content_type.as_deref() {
+            j.str(Some("http_request_content_type"), ct);
+        }
+        if let Some(n) = r.content_length {
+            j.uint(Some("request_content_length"), n);
+        }
+    } else if let Some(r) = resp {
+        j.str(Some("protocol"), &r.version);
+    }
+    if let Some(r) = resp {
+        j.uint(Some("status"), r.status as u64);
+        if let Some(n) = r.content_length {
+            j.uint(Some("length"), n);
+        }
+    }
+    j.finish()
+}
+
+/// `dns` body, Suricata 8 EVE DNS version 3.
+pub fn dns_body(m: &DnsMessage) -> String {
+    let mut j = Json::new();
+    j.uint(Some("version"), 3);
+    j.str(Some("type"), if m.is_response { "response" } else { "request" });
+    j.uint(Some("id"), m.id as u64);
+    let flags = ((m.is_response as u16) << 15) | ((m.opcode as u16 & 0xf) << 11) | ((m.aa as u16) << 10) | ((m.tc as u16) << 9) | ((m.rd as u16) << 8) | ((m.ra as u16) << 7) | (m.rcode as u16 & 0xf);
+    j.str(Some("flags"), &format!("{:x}", flags));
+    for (k, v) in [("qr", m.is_response), ("aa", m.aa), ("tc", m.tc), ("rd", m.rd), ("ra", m.ra)] {
+        if v {
+            j.boolean(k, true);
+        }
+    }
+    j.uint(Some("opcode"), m.opcode as u64);
+    if m.is_response {
+        j.str(Some("rcode"), m.rcode_name);
+    }
+    if !m.queries.is_empty() {
+        j.arr(Some("queries"));
+        for q in m.queries.iter() {
+            if !j.has_room() {
+                break;
+            }
+            j.obj(None);
+            j.str(Some("rrname"), &q.name);
+            j.str(Some("rrtype"), q.rrtype_name);
+            j.end_obj();
+        }
+        j.end_arr();
+    }
+    if !m.answers.is_empty() {
+        j.arr(Some("answers"));
+        for a in m.answers.iter() {
+            if !j.has_room() {
+                break;
+            }
+            j.obj(None);
+            j.str(Some("rrname"), &a.name);
+            j.str(Some("rrtype"), a.rrtype_name);
+            j.uint(Some("ttl"), a.ttl as u64);
+            if let Some(t) = rdata_text(&a.data) {
+                j.str(Some("rdata"), &t);
+            }
+            j.end_obj();
+        }
+        j.end_arr();
+    }
+    if m.answers_truncated {
+        j.truncated = true;
+    }
+    j.finish()
+}
+
+/// `ssh` body: client and server {proto_version, software_version}.
+pub fn ssh_body(client: Option<&SshBanner>, server: Option<&SshBanner>) -> String {
+    let mut j = Json::new();
+    for (k, b) in [("client", client), ("server", server)] {
+        if let Some(b) = b {
+            j.obj(Some(k));
+            j.str(Some("proto_version"), &b.proto_version);
+            j.str(Some("software_version"), &b.software_version);
+            j.end_obj();
+        }
+    }
+    j.finish()
+}
+
+/// QUIC version as Suricata prints it (`v2`, else lowercase hex without padding: `1`).
+pub fn quic_version(v: u32) -> String {
+    if v == super::quic::VERSION_2 {
+        "v2".to_string()
+    } else {
+        format!("{:x}", v)
+    }
+}
+
+/// `quic` body: version, sni, ja3 {hash, string}, ja4 (with the `q` prefix).
+pub fn quic_body(version: u32, ch: Option<&ClientHello>) -> String {
+    let mut j = Json::new();
+    j.str(Some("version"), &quic_version(version));
+    if let Some(c) = ch {
+        if let Some(s) = c.sni.as_deref() {
+            j.str(Some("sni"), s);
+        }
+        let (s, h) = ja3::ja3(c);
+        j.obj(Some("ja3"));
+        j.str(Some("hash"), &h);
+        j.str(Some("string"), &s);
+        j.end_obj();
+        j.str(Some("ja4"), &ja4::ja4(c, true));
+    }
+    j.finish()
+}
+
+/// `fileinfo` body for a file type recognised from a stream's first bytes.
+pub fn fileinfo_body(filetype: &str, to_server: bool, filename: Option<&str>, carrier: Option<&str>) -> String {
+    let mut j = Json::new();
+    if let Some(n) = filename {
+        j.str(Some("filename"), n);
+    }
+    j.str(Some("filetype"), filetype);
+    j.str(Some("magic"), filetype);
+    j.str(Some("direction"), if to_server { "toserver" } else { "toclient" });
+    if let Some(c) = carrier {
+        j.str(Some("app_proto"), c);
+    }
+    j.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::dns::parse_message;
+
+    #[test]
+    fn dns_v3_shape() {
+        let resp = b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd8\x22";
+        let m = parse_message(resp).unwrap();
+        assert_eq!(
+            dns_body(&m),
+            r#"{"version":3,"type":"response","id":4660,"flags":"8180","qr":true,"rd":true,"ra":true,"opcode":0,"rcode":"NOERROR","queries":[{"rrname":"example.com","rrtype":"A"}],"answers":[{"rrname":"example.com","rrtype":"A","ttl":3600,"rdata":"93.184.216.34"}]}"#
+        );
+    }
+
+    #[test]
+    fn quic_versions() {
+        assert_eq!(quic_version(1), "1");
+        assert_eq!(quic_version(super::super::quic::VERSION_2), "v2");
+        assert_eq!(quic_version(0xff00_001d), "ff00001d");
+    }
+}
