@@ -26,10 +26,10 @@ type Answer = { status: number; headers?: Record<string, string>; body?: unknown
 class ScriptedServer {
   server: Server;
   seen: Seen[] = [];
-  script: Answer[];
+  script: (Answer | (() => Answer))[];
   fallback: (b: WireBatch) => Answer;
 
-  constructor(script: Answer[], fallback: (b: WireBatch) => Answer = (b) => ({ status: 200, body: { accepted: b.records.length, duplicates: 0, rejected: [] } })) {
+  constructor(script: (Answer | (() => Answer))[], fallback: (b: WireBatch) => Answer = (b) => ({ status: 200, body: { accepted: b.records.length, duplicates: 0, rejected: [] } })) {
     this.script = [...script];
     this.fallback = fallback;
     this.server = createServer((req, res) => this.#handle(req, res));
@@ -42,7 +42,8 @@ class ScriptedServer {
       const ct = req.headers['content-type'];
       const batch = decodeBatch(Buffer.concat(chunks), ct === 'application/json' ? 'json' : 'msgpack');
       this.seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, contentType: ct, batch });
-      const a = this.script.shift() ?? this.fallback(batch);
+      const next = this.script.shift();
+      const a = next === undefined ? this.fallback(batch) : typeof next === 'function' ? next() : next;
       res.writeHead(a.status, { 'content-type': 'application/json', ...(a.headers ?? {}) });
       res.end(a.body === undefined ? '' : JSON.stringify(a.body));
     });
@@ -65,7 +66,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function serve(script: Answer[], fallback?: (b: WireBatch) => Answer, port = 0): Promise<{ srv: ScriptedServer; url: string }> {
+async function serve(script: (Answer | (() => Answer))[], fallback?: (b: WireBatch) => Answer, port = 0): Promise<{ srv: ScriptedServer; url: string }> {
   const srv = new ScriptedServer(script, fallback);
   servers.push(srv);
   return { srv, url: await srv.listen(port) };
@@ -81,7 +82,8 @@ describe('sender against a scripted HTTP server', () => {
   it('honours Retry-After (seconds and date) on 429, backs off on 503, then acks and quarantines the records a 200 rejects', async () => {
     const { srv, url } = await serve([
       { status: 429, headers: { 'retry-after': '1' }, body: { code: 'busy', error: 'shedding load' } },
-      { status: 429, headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() } },
+      // Made when answered: an HTTP-date 2-3 s ahead (it has whole seconds).
+      () => ({ status: 429, headers: { 'retry-after': new Date(Date.now() + 3000).toUTCString() } }),
       { status: 503 },
       { status: 200, body: { accepted: 2, duplicates: 0, rejected: [{ index: 1, seq: 2, code: 'COLLECTOR_ERR_RECORD', reason: 'alert.severity: not a severity' }] } },
     ]);
@@ -107,7 +109,7 @@ describe('sender against a scripted HTTP server', () => {
     expect(retries.map((l) => l.status)).toEqual([429, 429, 503]);
     expect(retries[0]).toMatchObject({ retry_after_ms: 1000, retry_in_ms: 1000, reason: 'shedding load' });
     expect(retries[1]!.retry_after_ms as number).toBeGreaterThan(0);
-    expect(retries[1]!.retry_after_ms as number).toBeLessThanOrEqual(2000);
+    expect(retries[1]!.retry_after_ms as number).toBeLessThanOrEqual(3000);
     expect(retries[1]!.retry_in_ms).toBe(retries[1]!.retry_after_ms);
     // No Retry-After: full-jitter backoff (random() = 0 here).
     expect(retries[2]).toMatchObject({ retry_after_ms: null, retry_in_ms: 0 });
