@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, type SensorConfig } from './config/load.js';
+import { evidenceLine } from './evidence/flow-evidence.js';
 import { alertSignature } from './output/alert-events.js';
 import { runReplay } from './sensor.js';
 import { ErrorCodes, SensorError } from './errors.js';
@@ -77,6 +78,9 @@ export async function demo(workers: number): Promise<void> {
       `    up ${mib(g.total_upload_bytes)} MiB, down ${mib(g.total_download_bytes)} MiB, ${g.flow_count} flow(s); ` +
         `confidence ${a.confidence.toFixed(2)}, risk ${a.risk.composite_score.toFixed(2)} (${a.risk.risk_level}); rules: ${a.rules_fired.join(', ')}`,
     );
+    const ev = evidenceLine(a.evidence);
+    if (ev) log(`    evidence: ${ev}`);
+    for (const n of a.notes) log(`    note: ${n}`);
     log(`    alert id ${a.id}, community_id ${g.largest_flow.community_id}`);
   }
 }
