@@ -35,7 +35,7 @@ export class SuppressionPuller {
   readonly #onSuppressions: (s: RemoteSuppression[]) => void;
   readonly #log: Logger | null;
   #timer: NodeJS.Timeout | null = null;
-  #current: Promise<void> | null = null;
+  #current: Promise<boolean> | null = null;
   #stats: SuppressionPullStats = { pulls: 0, pull_errors: 0, suppressions: 0, last_pull_at: null };
 
   constructor(client: CollectorClient, o: { sensorId: string; intervalMs: number; onSuppressions: (s: RemoteSuppression[]) => void; log?: Logger | null }) {
@@ -53,13 +53,9 @@ export class SuppressionPuller {
     this.#timer.unref();
   }
 
-  /** One pull; resolves true when a list was received and handed over. */
+  /** One pull (or the one under way); resolves true when a list was received and handed over. */
   async pull(): Promise<boolean> {
-    if (this.#current) {
-      await this.#current;
-      return false;
-    }
-    let ok = false;
+    if (this.#current) return this.#current;
     this.#current = (async () => {
       const path = suppressionsPath(this.#sensorId);
       try {
@@ -73,18 +69,18 @@ export class SuppressionPuller {
         this.#stats.suppressions = list.length;
         this.#stats.last_pull_at = new Date().toISOString();
         this.#onSuppressions(list);
-        ok = true;
+        return true;
       } catch (e) {
         this.#stats.pull_errors++;
         this.#log?.warn({ code: ErrorCodes.TRANSPORT_COLLECTOR, path, err: (e as Error).message, pull_errors: this.#stats.pull_errors }, 'suppression pull failed; keeping the last list');
+        return false;
       }
     })();
     try {
-      await this.#current;
+      return await this.#current;
     } finally {
       this.#current = null;
     }
-    return ok;
   }
 
   stop(): void {
