@@ -37,13 +37,15 @@ export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
   readonly db: Database.Database;
   readonly #lock = new Lock();
-  readonly #stmts = new Map<string, Database.Statement>();
+  readonly #stmts: Map<string, Database.Statement> = new Map();
   readonly #inTx: boolean;
 
-  constructor(file: string, shared?: { db: Database.Database; lock: Lock }) {
+  /** `shared`: the connection, lock and statement cache of the driver a transaction runs on. */
+  constructor(file: string, shared?: { db: Database.Database; lock: Lock; stmts: Map<string, Database.Statement> }) {
     if (shared) {
       this.db = shared.db;
       this.#lock = shared.lock;
+      this.#stmts = shared.stmts;
       this.#inTx = true;
       return;
     }
@@ -66,13 +68,15 @@ export class SqliteDriver implements SqlDriver {
     return s;
   }
 
+  // Outside a transaction a statement waits until none is open. The check is the last thing before
+  // the (synchronous) statement, with no await in between, so no transaction can start in between.
   async all<T>(sql: string, params: readonly Param[] = []): Promise<T[]> {
-    if (!this.#inTx) await this.#lock.idle();
+    while (!this.#inTx && this.#lock.held) await this.#lock.idle();
     return this.#prepare(sql).all(...params) as T[];
   }
 
   async run(sql: string, params: readonly Param[] = []): Promise<number> {
-    if (!this.#inTx) await this.#lock.idle();
+    while (!this.#inTx && this.#lock.held) await this.#lock.idle();
     return this.#prepare(sql).run(...params).changes;
   }
 
@@ -83,7 +87,7 @@ export class SqliteDriver implements SqlDriver {
   async tx<T>(fn: (d: SqlDriver) => Promise<T>): Promise<T> {
     if (this.#inTx) return fn(this);
     const release = await this.#lock.acquire();
-    const inner = new SqliteDriver('', { db: this.db, lock: this.#lock });
+    const inner = new SqliteDriver('', { db: this.db, lock: this.#lock, stmts: this.#stmts });
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {

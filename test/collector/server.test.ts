@@ -370,6 +370,20 @@ describe.each(storeCases())('collector server ($name)', (c) => {
     expect((await call(base, 'GET', `/api/v1/sensors/${SENSOR}/suppressions`, { token: SENSOR_TOKEN })).body.suppressions).toHaveLength(3);
   });
 
+  run('parallel overlapping batches (retries racing) store every alert exactly once', async () => {
+    await start();
+    // 8 senders, each 60 alerts overlapping its neighbours by half: 270 distinct ids, 480 sent.
+    const sends = Array.from({ length: 8 }, (_, k) =>
+      ingestMsgpack(base, batchOf(Array.from({ length: 60 }, (_, i) => ({ type: 'alert' as const, body: makeAlert(k * 30 + i) })), { batchSeq: k + 1 })),
+    );
+    const answers = await Promise.all(sends);
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    const stored = answers.reduce((n, a) => n + (a.body.stored as number), 0);
+    const dups = answers.reduce((n, a) => n + (a.body.duplicates as number), 0);
+    expect([stored, dups]).toEqual([270, 210]);
+    expect((await call(base, 'GET', '/api/v1/alerts', { token: ANALYST_TOKEN })).body.total).toBe(270);
+  });
+
   run('serves the web folder with content types and no way out of it', async () => {
     await start();
     const index = await call(base, 'GET', '/');
