@@ -270,7 +270,14 @@ export class SqlStore implements Store {
         chunk.flatMap((a) => [a.id, a.sensor_id, a.aggregate.src_ip, now, a.risk.composite_score, a.risk.risk_level, JSON.stringify(a.risk.score_breakdown)]),
       );
     }
-    for (const a of fresh) if (a.severity === 'high' || a.severity === 'critical') await this.#joinIncident(t, a, now);
+    const severe = fresh.filter((a) => a.severity === 'high' || a.severity === 'critical');
+    if (t.dialect === 'postgres' && severe.length > 0) {
+      // Two batches for one source in parallel must not both open an incident: serialize per
+      // (sensor, source) with transaction-scoped advisory locks, taken in sorted order (no deadlock).
+      const keys = [...new Set(severe.map((a) => `${a.sensor_id}|${a.aggregate.src_ip}`))].sort();
+      for (const k of keys) await t.all('SELECT pg_advisory_xact_lock(8780002, hashtext(?))', [k]);
+    }
+    for (const a of severe) await this.#joinIncident(t, a, now);
     return fresh.length;
   }
 

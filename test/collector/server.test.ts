@@ -374,7 +374,7 @@ describe.each(storeCases())('collector server ($name)', (c) => {
     await start();
     // 8 senders, each 60 alerts overlapping its neighbours by half: 270 distinct ids, 480 sent.
     const sends = Array.from({ length: 8 }, (_, k) =>
-      ingestMsgpack(base, batchOf(Array.from({ length: 60 }, (_, i) => ({ type: 'alert' as const, body: makeAlert(k * 30 + i) })), { batchSeq: k + 1 })),
+      ingestMsgpack(base, batchOf(Array.from({ length: 60 }, (_, i) => ({ type: 'alert' as const, body: makeAlert(k * 30 + i, { severity: 'high', src: '10.60.0.1' }) })), { batchSeq: k + 1 })),
     );
     const answers = await Promise.all(sends);
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
@@ -382,6 +382,9 @@ describe.each(storeCases())('collector server ($name)', (c) => {
     const dups = answers.reduce((n, a) => n + (a.body.duplicates as number), 0);
     expect([stored, dups]).toEqual([270, 210]);
     expect((await call(base, 'GET', '/api/v1/alerts', { token: ANALYST_TOKEN })).body.total).toBe(270);
+    // All High alerts of one source: one incident, however the batches raced.
+    const inc = await call(base, 'GET', '/api/v1/incidents', { token: ANALYST_TOKEN });
+    expect(inc.body.incidents.map((i: { alert_count: number }) => i.alert_count)).toEqual([270]);
   });
 
   run('serves the web folder with content types and no way out of it', async () => {
