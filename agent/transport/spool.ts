@@ -23,6 +23,9 @@
  * Cap: when the segments add up to more than `maxBytes`, the oldest segments are deleted, their
  * undelivered records counted in `dropped_by_cap` and logged as an error.
  *
+ * One process per spool: `lock` holds the owner's pid (created with O_EXCL; a lock whose pid is
+ * gone, e.g. after a SIGKILL, is taken over). Removed on close.
+ *
  * Open: every segment is read back and checked (length, CRC, seq order). The first bad record
  * ends its segment: the file is truncated to the last good record and a log line says what was
  * dropped (the torn last record of a killed writer is the usual case). Sequence numbers resume
@@ -53,6 +56,7 @@ export const RECORD_HEADER_BYTES = 16;
 /** Largest payload a record may carry (a length above this is corruption). */
 export const MAX_RECORD_PAYLOAD = 64 * 1024 * 1024;
 const LEDGER = 'ledger.json';
+const LOCK = 'lock';
 const SEGMENT_RE = /^seg-([0-9a-f]{16})\.spool$/;
 
 export interface SpoolOptions {
@@ -153,6 +157,51 @@ function readRecordAt(fd: number, offset: number, end: number, header: Buffer): 
   return { ok: true, seq, payload, next: offset + RECORD_HEADER_BYTES + len };
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Take the spool's lock file, or fail naming the process that holds it. */
+function lockSpool(dir: string): void {
+  const file = path.join(dir, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw spoolError(`cannot lock spool ${dir}: ${(e as Error).message}`, e);
+    }
+    let pid = NaN;
+    try {
+      pid = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      // vanished meanwhile: try again
+    }
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) throw spoolError(`spool ${dir} is in use by process ${pid} (${file})`);
+    try {
+      unlinkSync(file); // stale: its owner is gone
+    } catch {
+      // someone else took it over first; the next openSync decides
+    }
+  }
+  throw spoolError(`cannot lock spool ${dir}: ${file} keeps coming back`);
+}
+
+function unlockSpool(dir: string): void {
+  try {
+    unlinkSync(path.join(dir, LOCK));
+  } catch {
+    // already gone
+  }
+}
+
 export class Spool {
   readonly dir: string;
   readonly #opts: Required<Omit<SpoolOptions, 'log'>>;
@@ -197,7 +246,13 @@ export class Spool {
     } catch (e) {
       throw spoolError(`cannot create spool directory ${opts.dir}: ${(e as Error).message}`, e);
     }
-    return new Spool(opts);
+    lockSpool(opts.dir);
+    try {
+      return new Spool(opts);
+    } catch (e) {
+      unlockSpool(opts.dir);
+      throw e;
+    }
   }
 
   #path(file: string): string {
@@ -632,5 +687,6 @@ export class Spool {
     this.#ledgerTimer = null;
     this.#writeLedger();
     this.#closeActive(true);
+    unlockSpool(this.dir);
   }
 }

@@ -160,3 +160,18 @@ describe('spool', () => {
     again.close();
   });
 });
+
+describe('spool lock', () => {
+  it('one owner at a time: a second open fails naming the owner; a lock left by a dead process is taken over', () => {
+    const dir = tempDir();
+    const s = Spool.open({ dir, maxBytes: 1 << 20, segmentBytes: 1 << 16 });
+    expect(() => Spool.open({ dir, maxBytes: 1 << 20, segmentBytes: 1 << 16 })).toThrow(`spool ${dir} is in use by process ${process.pid}`);
+    s.close();
+    expect(existsSync(path.join(dir, 'lock'))).toBe(false);
+    // A pid that cannot be running (above pid_max).
+    writeFileSync(path.join(dir, 'lock'), '4194305\n');
+    const t = Spool.open({ dir, maxBytes: 1 << 20, segmentBytes: 1 << 16 });
+    expect(readFileSync(path.join(dir, 'lock'), 'utf8')).toBe(`${process.pid}\n`);
+    t.close();
+  });
+});
