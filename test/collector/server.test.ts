@@ -76,12 +76,12 @@ describe.each(storeCases())('collector server ($name)', (c) => {
   let base = '';
   let webRoot = '';
 
-  const start = async (over: Partial<CollectorConfig['ingest']> = {}): Promise<void> => {
+  const start = async (over: Partial<CollectorConfig['ingest']> = {}, now?: () => number): Promise<void> => {
     if (srv) {
       await srv.close();
       await srv.store.close();
     }
-    srv = new CollectorServer({ config: config(over), store: await c.open(), log: pino({ level: process.env.TEST_LOG ?? 'silent' }), webRoot });
+    srv = new CollectorServer({ config: config(over), store: await c.open(), log: pino({ level: process.env.TEST_LOG ?? 'silent' }), webRoot, ...(now ? { now } : {}) });
     base = await srv.listen();
   };
 
@@ -385,6 +385,21 @@ describe.each(storeCases())('collector server ($name)', (c) => {
     // All High alerts of one source: one incident, however the batches raced.
     const inc = await call(base, 'GET', '/api/v1/incidents', { token: ANALYST_TOKEN });
     expect(inc.body.incidents.map((i: { alert_count: number }) => i.alert_count)).toEqual([270]);
+  });
+
+  run('retention purge on demand (admin only) removes alerts older than retention.alerts', async () => {
+    let clock = Date.parse('2026-03-01T00:00:00Z');
+    await start({}, () => clock);
+    await ingestMsgpack(base, batchOf([{ type: 'alert', body: makeAlert(1) }]));
+    clock += 60 * 86_400_000;
+    await ingestMsgpack(base, batchOf([{ type: 'alert', body: makeAlert(2) }], { batchSeq: 2, firstSeq: 2 }));
+    clock += 40 * 86_400_000; // alert 1 is 100 days old, alert 2 is 40 days old
+    expect((await call(base, 'POST', '/api/v1/admin/purge', { token: ANALYST_TOKEN })).status).toBe(403);
+    const r = await call(base, 'POST', '/api/v1/admin/purge', { token: ADMIN_TOKEN });
+    expect(r.body).toMatchObject({ alerts: 1, risk_scores: 2 });
+    const left = await call(base, 'GET', '/api/v1/alerts', { token: ANALYST_TOKEN });
+    expect(left.body.alerts.map((a: { id: string; risk_score: number | null }) => [a.id, a.risk_score])).toEqual([[makeAlert(2).id, null]]);
+    expect((await call(base, 'GET', '/metrics')).text).toContain('exfil_collector_retention_purged_total{table="alerts"} 1');
   });
 
   run('serves the web folder with content types and no way out of it', async () => {
