@@ -24,6 +24,8 @@ const USAGE = `usage: npm run bench:replay -- [options]
   --report          the full report (what \`npm run bench\` runs): scales 0.01,0.05,0.2 unless
                     --scale says otherwise, the issue's targets with PASS/MISS, cost against
                     capture size, charts; writes bench/results/report.{md,json,svg}
+  --report-only     rebuild the report from the replay-<scale>.json files already in --out
+                    (no measuring; e.g. after a run was cut short)
   --large           add scale 1 (about 15 GB of capture, 20 M packets) to the scales
   --scale LIST      pcapgen -s values, comma-separated (default 0.05, with --report 0.01,0.05,0.2)
   --seed N          pcapgen -S seed (default 1; the tools/README table is for seed 1)
@@ -661,6 +663,7 @@ function gitInfo(): { commit: string | null; dirty: boolean | null } {
 export interface Options {
   scales: number[];
   report: boolean;
+  reportOnly: boolean;
   slow: number;
   seed: number;
   runs: number;
@@ -976,6 +979,7 @@ function options(argv: string[]): Options | null {
     options: {
       scale: { type: 'string' },
       report: { type: 'boolean', default: false },
+      'report-only': { type: 'boolean', default: false },
       large: { type: 'boolean', default: false },
       slow: { type: 'string', default: '20' },
       seed: { type: 'string', default: '1' },
@@ -998,7 +1002,7 @@ function options(argv: string[]): Options | null {
   const quietWait = Number(values['quiet-wait'] ?? (values.report ? '5' : '30'));
   const slow = Number(values.slow);
   if (!Number.isFinite(slow) || slow <= 0) throw new BenchError(`--slow: bad value '${values.slow}'`);
-  const scales = parseList('scale', values.scale ?? (values.report ? '0.01,0.05,0.2' : '0.05'), (x) => Number.isFinite(x) && x > 0 && x <= 10);
+  const scales = parseList('scale', values.scale ?? (values.report || values['report-only'] ? '0.01,0.05,0.2' : '0.05'), (x) => Number.isFinite(x) && x > 0 && x <= 10);
   if (values.large && !scales.includes(1)) scales.push(1);
   if (!Number.isFinite(quietWait) || quietWait < 0) throw new BenchError(`--quiet-wait: bad value '${values['quiet-wait']}'`);
   const timeout = Number(values.timeout);
@@ -1009,7 +1013,8 @@ function options(argv: string[]): Options | null {
   }
   return {
     scales,
-    report: values.report,
+    report: values.report || values['report-only'],
+    reportOnly: values['report-only'],
     slow,
     seed,
     runs,
@@ -1033,6 +1038,24 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!opts) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (opts.reportOnly) {
+    const reports: ScaleReport[] = [];
+    for (const scale of opts.scales) {
+      const f = path.join(opts.out, `replay-${scaleKey(scale)}.json`);
+      if (!fs.existsSync(f)) {
+        log(`${f} not found: scale ${scale} left out of the report`);
+        continue;
+      }
+      reports.push(JSON.parse(fs.readFileSync(f, 'utf8')) as ScaleReport);
+    }
+    if (reports.length === 0) {
+      process.stderr.write('bench: no replay-<scale>.json to build a report from\n');
+      return 1;
+    }
+    const { files } = writeReport(reports, reports.map(markdown), opts.out);
+    process.stdout.write(`wrote ${files.join(', ')}\n`);
     return 0;
   }
   try {
