@@ -7,8 +7,10 @@ import { replayFiles, type ReplayProgress, type ReplaySummary } from './capture/
 import { engineConfigText } from './config/engine-config.js';
 import type { SensorConfig } from './config/load.js';
 import { alertEvent, windowEvent } from './output/alert-events.js';
+import { SessionEvidence } from './evidence/session-evidence.js';
 import type { EvidenceEvent } from './evidence/types.js';
-import { evidenceEvent, flowEvent, type LineWriter } from './output/eve.js';
+import { evidenceEvent, flowEvent, formatCommunityId, type LineWriter } from './output/eve.js';
+import { formatIp } from './output/net-format.js';
 import { classify } from './verdict/severity.js';
 import type { ExfilAlert, WindowAggregate } from './verdict/types.js';
 import { Verdict, type VerdictStats } from './verdict/verdict.js';
@@ -39,11 +41,18 @@ export interface SensorRun {
   alerts: ExfilAlert[];
   /** null with `flowsOnly`. */
   verdict: VerdictStats | null;
+  /** Passive DNS and flow-evidence counters (null with `flowsOnly` and no EVE). */
+  evidence: SessionEvidence['stats'] | null;
 }
 
 export async function runReplay(files: string[], cfg: SensorConfig, out: SensorOutputs = {}): Promise<SensorRun> {
   const cid = { base64: cfg.community_id.base64 };
-  const verdict = out.flowsOnly ? null : new Verdict(cfg.verdict, { sensorId: cfg.sensor_id });
+  // Session evidence: passive DNS names on flow events, names and evidence for the verdict and
+  // the alerts (agent/evidence/session-evidence.ts, docs/session-evidence.md).
+  const session = out.flowsOnly && !out.eve ? null : new SessionEvidence(cfg);
+  const verdict = out.flowsOnly
+    ? null
+    : new Verdict(cfg.verdict, { sensorId: cfg.sensor_id, names: session?.names, evidence: session?.groupEvidence });
   const alerts: ExfilAlert[] = [];
   const eveWindows = out.eveWindows ?? 'alerting';
   // Writers may ask us to wait; the replay reads the next chunk only after they have room.
@@ -61,6 +70,7 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
       }
     }
     for (const a of verdict?.onWindowClosed(window) ?? []) {
+      session?.attach(a);
       alerts.push(a);
       const held = out.onAlert?.(a);
       if (held) pending = held;
@@ -78,11 +88,15 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
         chunkBytes: cfg.capture.batch.size_bytes,
         slots: cfg.capture.batch.slots,
         onProgress: out.onProgress,
-        onSynced: (now) => collector.sync(now),
+        onSynced: (now) => {
+          session?.sync(now);
+          collector.sync(now);
+        },
         communityId: cid,
         onEvidence:
-          out.eve || out.onEvidence
+          out.eve || out.onEvidence || session
             ? (e) => {
+                session?.onEvidence(e);
                 out.onEvidence?.(e);
                 if (out.eve) write(out.eve, evidenceEvent(e));
                 const p = pending;
@@ -92,7 +106,13 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
             : undefined,
       },
       (rec) => {
-        if (out.eve) write(out.eve, flowEvent(rec, cid));
+        if (out.eve) {
+          const ev = flowEvent(rec, cid);
+          session?.onFlow(ev.community_id as string, ev.dest_ip as string, rec.startNs, rec.endNs, ev);
+          write(out.eve, ev);
+        } else if (session && session.flows.size > 0) {
+          session.onFlow(formatCommunityId(rec.communityIdDigest, cid), formatIp(rec.dst), rec.startNs, rec.endNs);
+        }
         const p = pending;
         pending = undefined;
         return p;
@@ -102,7 +122,7 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
     // End of replay: the workers flushed every window; judge what is still open.
     collector.flush();
     await pending;
-    return { summary, alerts, verdict: verdict?.stats ?? null };
+    return { summary, alerts, verdict: verdict?.stats ?? null, evidence: session?.stats ?? null };
   } finally {
     verdict?.close();
   }
