@@ -30,7 +30,9 @@ function ratioTarget(scale: number, text: string, tool: ToolResult | undefined, 
     scale,
     target: text,
     status: pass ? 'PASS' : 'MISS',
-    measured: `${x.toFixed(2)}x floor(read) (${tool.wall_median_s.toFixed(3)} s vs ${floor.wall_median_s.toFixed(3)} s; replay's own time ${fixed(self, 2)}x)`,
+    measured:
+      `${x.toFixed(2)}x floor(read) (${tool.wall_median_s.toFixed(3)} s vs ${floor.wall_median_s.toFixed(3)} s; replay's own time ${fixed(self, 2)}x; ` +
+      `CPU ${fixed(tool.cpu_median_s, 2)} s vs ${fixed(floor.cpu_median_s, 2)} s = ${tool.cpu_median_s !== null && floor.cpu_median_s ? (tool.cpu_median_s / floor.cpu_median_s).toFixed(1) : 'n/a'}x)`,
     by: pass ? `${((1 - x / limit) * 100).toFixed(0)}% under the limit` : `${(x / limit).toFixed(2)}x over: needs ${(x / limit).toFixed(2)}x the speed (${(tool.wall_median_s - floor.wall_median_s * limit).toFixed(2)} s less)`,
   };
 }
