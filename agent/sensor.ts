@@ -12,6 +12,7 @@ import type { EvidenceEvent } from './evidence/types.js';
 import { evidenceEvent, flowEvent, formatCommunityId, type LineWriter } from './output/eve.js';
 import { formatIp } from './output/net-format.js';
 import { classify } from './verdict/severity.js';
+import { Suppressions } from './verdict/suppressions.js';
 import type { ExfilAlert, WindowAggregate } from './verdict/types.js';
 import { Verdict, type VerdictStats } from './verdict/verdict.js';
 import { WindowCollector } from './verdict/window-collector.js';
@@ -34,6 +35,11 @@ export interface SensorOutputs {
   onProgress?: (p: ReplayProgress) => void;
   /** Track flows only: no window accounting, no verdict (flow export, and the flows benchmark). */
   flowsOnly?: boolean;
+  /**
+   * Suppressions applied by the verdict (the caller keeps it to feed pulled lists in); default:
+   * the config's `allowlist:` only.
+   */
+  suppressions?: Suppressions;
 }
 
 export interface SensorRun {
@@ -50,9 +56,19 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
   // Session evidence: passive DNS names on flow events, names and evidence for the verdict and
   // the alerts (agent/evidence/session-evidence.ts, docs/session-evidence.md).
   const session = out.flowsOnly && !out.eve ? null : new SessionEvidence(cfg);
+  const suppressions = out.flowsOnly
+    ? null
+    : (out.suppressions ?? new Suppressions({ config: cfg.allowlist, expiryWarningSeconds: cfg.allowlist_expiry_warning_seconds }));
+  if (suppressions && session) {
+    // Domain scopes also see the alert's session evidence (SNI, DNS names, HTTP hosts).
+    suppressions.alertNames = (a) => {
+      const ev = session.flows.alertEvidence(a.aggregate, session.pdns, a.aggregate.window_start_ns);
+      return [...ev.sni, ...ev.dns_names, ...ev.http_hosts];
+    };
+  }
   const verdict = out.flowsOnly
     ? null
-    : new Verdict(cfg.verdict, { sensorId: cfg.sensor_id, names: session?.names, evidence: session?.groupEvidence });
+    : new Verdict(cfg.verdict, { sensorId: cfg.sensor_id, names: session?.names, evidence: session?.groupEvidence, suppressions: suppressions ?? undefined });
   const alerts: ExfilAlert[] = [];
   const eveWindows = out.eveWindows ?? 'alerting';
   // Writers may ask us to wait; the replay reads the next chunk only after they have room.

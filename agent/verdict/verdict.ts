@@ -43,6 +43,7 @@ import {
 } from './risk-score.js';
 import { classify, displayRatio, lowerTier, MB, pcr, severityRank, type SeverityResult } from './severity.js';
 import type { ExfilAlert, IocMatch, IocMatcher, Severity, WindowAggregate } from './types.js';
+import type { SuppressionHook, SuppressionStats } from './suppressions.js';
 import { Schedules } from './windows.js';
 
 export interface GeoInfo {
@@ -72,6 +73,8 @@ export interface VerdictDeps {
   /** Names seen for a destination IP (passive DNS, SNI). */
   names?: (ip: string) => string[];
   evidence?: (aggregate: WindowAggregate) => GroupEvidence | null;
+  /** Scoped suppressions with shadow accounting (suppressions.ts); suppressed alerts are not returned. */
+  suppressions?: SuppressionHook;
 }
 
 export interface WindowVerdictStats {
@@ -90,6 +93,8 @@ export interface VerdictStats {
   alerts: number;
   alerts_by_severity: Record<Severity, number>;
   alerts_by_detection: Record<ExfilAlert['detection'], number>;
+  /** Shadow accounting of the suppressions (absent without `deps.suppressions`). */
+  suppressions?: SuppressionStats;
 }
 
 interface Enriched {
@@ -194,7 +199,9 @@ export class Verdict {
 
   /** Cumulative counters (copies). */
   get stats(): VerdictStats {
-    return structuredClone(this.totals);
+    const s = structuredClone(this.totals);
+    if (this.deps.suppressions) s.suppressions = this.deps.suppressions.stats();
+    return s;
   }
 
   /** Counters of the last window judged. */
@@ -379,7 +386,11 @@ export class Verdict {
 
     // Score (reads happen before this window is recorded).
     const fpHostsCache = new Map<string, { others: number; otherHosts: number }>();
-    const alerts = candidates.map((c) => this.finish(c, fpHostsCache));
+    const scored = candidates.map((c) => this.finish(c, fpHostsCache));
+    // Suppressions: shadow-count the groups in scope, drop (and count) the alerts in scope.
+    const sup = this.deps.suppressions;
+    sup?.observeGroups(active, endNs);
+    const alerts = sup ? sup.filterAlerts(scored.map((alert, i) => ({ alert, names: candidates[i]?.names ?? [], destIps: candidates[i]?.destIps ?? [] })), endNs) : scored;
 
     // 6. Record everything, then expire.
     const records: GroupRecord[] = enriched.map((e) => ({
