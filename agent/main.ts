@@ -13,7 +13,9 @@ import { ProgressLine } from './obs/progress.js';
 import { LineWriter } from './output/eve.js';
 
 const USAGE = `usage:
-  exfil-sensor demo                   replay a generated enterprise capture with two exfiltrations
+  exfil-sensor demo [--exit|--keep] [--port N] [--duration S] [--capture F] [--workers N]
+                                      replay a generated enterprise capture with two exfiltrations into
+                                      a local collector; print the alerts, what it stored and its page URL
   exfil-sensor replay FILE... [--config F] [--eve OUT] [--alerts OUT] [--eve-windows alerting|all|none]
                               [--workers N] [--memcap SIZE] [--community-id-seed N] [--community-id-hex]
                               [--flows-only] [--no-progress] [--collector URL] [--spool DIR]
@@ -107,12 +109,18 @@ async function replayCommand(args: string[]): Promise<number> {
   // A replay is an offline run: it delivers only when asked to, not to the config's collector.url.
   const collectorUrl = values.collector ?? null;
   if (flowsOnly && values.collector !== undefined) throw new UsageError('--collector needs the verdict: drop --flows-only');
+  // Suppressions: the config's allowlist, plus what the collector's analysts created (pulled).
+  const { Suppressions, logShadowAccounting } = await import('./verdict/suppressions.js');
+  const suppressions = new Suppressions({ config: cfg.allowlist, expiryWarningSeconds: cfg.allowlist_expiry_warning_seconds, log: logger('suppressions') });
   let transport: import('./transport/transport.js').AlertTransport | null = null;
   if (collectorUrl !== null && !flowsOnly) {
     const { AlertTransport, transportOptionsFromConfig } = await import('./transport/transport.js');
     const opts = transportOptionsFromConfig(cfg, { url: collectorUrl, token: process.env.EXFIL_COLLECTOR_TOKEN || null });
     if (values.spool !== undefined) opts.spool.dir = values.spool;
+    opts.onSuppressions = (list) => suppressions.setRemote(list);
     transport = AlertTransport.open(opts);
+    // The first pull lands before the first packet (a failed pull is logged; the replay goes on).
+    await transport.pullSuppressions();
   }
   let run;
   try {
@@ -121,6 +129,7 @@ async function replayCommand(args: string[]): Promise<number> {
       alerts: flowsOnly ? null : alertsOut,
       eveWindows,
       flowsOnly,
+      suppressions,
       onProgress: (p) => progress.update(p),
       ...(transport ? { onAlert: (a) => transport?.send(a), onWindow: (w) => transport?.sendWindow(w) } : {}),
     });
@@ -141,6 +150,7 @@ async function replayCommand(args: string[]): Promise<number> {
   }
   const summary = run.summary;
   progress.done();
+  if (run.verdict?.suppressions) logShadowAccounting(logger('suppressions'), run.verdict.suppressions, run.verdict.groups);
   await eve?.close();
   if (alertsOut !== eve) await alertsOut?.close();
   const secs = (performance.now() - started) / 1000;
@@ -184,8 +194,7 @@ export async function main(argv: string[]): Promise<number> {
         return checkConfigCommand(rest);
       case 'demo': {
         const { demo } = await import('./demo.js');
-        await demo(os.availableParallelism());
-        return 0;
+        return await demo(rest);
       }
       case undefined:
       case '-h':

@@ -351,3 +351,19 @@ export class Suppressions implements SuppressionHook {
     return { entries: listed.size, ...this.#totals, by_id: byId };
   }
 }
+
+/**
+ * The end-of-run report of the shadow counters: one info line per entry (with its share of all
+ * groups judged, so an entry hiding too much stands out) and a warning for a listed entry that
+ * matched nothing.
+ */
+export function logShadowAccounting(log: Logger, s: SuppressionStats, groupsJudged: number): void {
+  if (s.by_id.length === 0) return;
+  for (const e of s.by_id) {
+    const share = groupsJudged > 0 ? Number((e.groups_matched / groupsJudged).toFixed(4)) : 0;
+    const fields = { suppression: e.id, source: e.source, reason: e.reason, owner: e.owner, expires_at: e.expires_at, groups_matched: e.groups_matched, share_of_groups: share, alerts_suppressed: e.alerts_suppressed, last_match: e.last_match, lapsed: e.lapsed, listed: e.listed };
+    if (e.listed && e.groups_matched === 0 && e.alerts_suppressed === 0) log.warn(fields, 'suppression matched nothing in this run');
+    else log.info(fields, 'suppression shadow accounting');
+  }
+  log.info({ entries: s.entries, groups_suppressed: s.groups_suppressed, alerts_suppressed: s.alerts_suppressed, rejected: s.rejected, expiry_warnings: s.expiry_warnings }, 'suppressions: groups in scope still counted, their alerts not raised or sent');
+}
