@@ -26,13 +26,19 @@
  * Bounded: at most `max_pairs` (src, dest) pairs; beyond that the least recently seen pairs (ties
  * by src, dest) are dropped with their buckets and group history. Fingerprint sightings are held
  * to the same bound.
+ *
+ * Two backends answer alike: SQLite (this file) for a file path, and plain JS maps
+ * (baseline-memory.ts) for `":memory:"`, where SQLite's indexed writes were the verdict's largest
+ * cost and nothing is kept anyway. better-sqlite3 is loaded only when a file is opened.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCodes, SensorError } from '../errors.js';
 import { nsToMs } from './local-time.js';
 import type { VerdictOptions } from './options.js';
+import { MemoryBaseline } from './baseline-memory.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -71,7 +77,109 @@ const SCHEMA_VERSION = 1;
 
 type BaselineSettings = VerdictOptions['baseline'];
 
+/** Checked settings, shared by both backends. */
+function checkSettings(settings: BaselineSettings): { lookbackDays: number; lookbackMs: number; minFlows: number; maxPairs: number } {
+  if (!(settings.lookback_days > 0)) throw new Error('baseline.lookback_days must be > 0');
+  if (!(settings.max_pairs >= 1)) throw new Error('baseline.max_pairs must be >= 1');
+  return {
+    lookbackDays: settings.lookback_days,
+    lookbackMs: Math.round(settings.lookback_days * DAY_MS),
+    minFlows: settings.established_min_flows,
+    maxPairs: Math.floor(settings.max_pairs),
+  };
+}
+
+const inMemory = (p: string): boolean => p === ':memory:' || p === '';
+
+/** The baseline store: picks the backend by path (see the file comment); the API is the same. */
 export class BaselineStore {
+  readonly path: string;
+  private readonly impl: SqliteBaselineStore | MemoryBaseline;
+  private lookbackDays: number;
+
+  constructor(settings: BaselineSettings) {
+    this.path = settings.path;
+    const c = checkSettings(settings);
+    this.lookbackDays = c.lookbackDays;
+    if (inMemory(settings.path)) {
+      const m = new MemoryBaseline();
+      m.configure(c.lookbackMs, c.minFlows, c.maxPairs);
+      this.impl = m;
+    } else {
+      this.impl = new SqliteBaselineStore(settings);
+    }
+  }
+
+  /** Applies reloaded thresholds (lookback, established_min_flows, max_pairs); the path needs a restart. */
+  configure(settings: BaselineSettings): void {
+    if (settings.path !== this.path) {
+      throw new Error(`baseline.path cannot change while running (${this.path} -> ${settings.path}); restart the sensor`);
+    }
+    const c = checkSettings(settings);
+    this.lookbackDays = c.lookbackDays;
+    if (this.impl instanceof MemoryBaseline) {
+      this.impl.configure(c.lookbackMs, c.minFlows, c.maxPairs);
+      this.impl.enforceBound();
+    } else this.impl.configure(settings);
+  }
+
+  /** Records one window's groups (every group, not only alerting ones), then applies `max_pairs`. */
+  record(groups: readonly GroupRecord[]): void {
+    this.impl.record(groups);
+  }
+
+  /** Records that `src` presented client fingerprint `fp` in the window starting at `atNs`. */
+  recordFingerprints(items: readonly { fp: string; src: string; atNs: bigint }[]): void {
+    this.impl.recordFingerprints(items);
+  }
+
+  /** See `SqliteBaselineStore.established`. */
+  established(src: string, dest: string, atNs: bigint): PairBaseline {
+    return this.impl.established(src, dest, atNs);
+  }
+
+  /** The group's recorded windows in [at - lookback, at), oldest first. */
+  groupHistory(key: string, atNs: bigint): WindowSample[] {
+    return this.impl.groupHistory(key, atNs);
+  }
+
+  /** Per-window totals from `src` to an entity (or, with `dest`, to one IP) in [from, at). */
+  sourceHistory(src: string, target: { entity: string } | { dest: string }, fromNs: bigint, atNs: bigint): WindowSample[] {
+    return this.impl.sourceHistory(src, target, fromNs, atNs);
+  }
+
+  /** Other internal sources that reached `dest` in [at - lookback, at), and their flows. */
+  siteDestination(dest: string, excludeSrc: string, atNs: bigint): { sources: number; flows: number } {
+    return this.impl.siteDestination(dest, excludeSrc, atNs);
+  }
+
+  /** Site prevalence of a client fingerprint over the lookback (see the SQLite backend). */
+  fingerprintPrevalence(fp: string, src: string, atNs: bigint): { others: number; otherHosts: number } {
+    return this.impl.fingerprintPrevalence(fp, src, atNs);
+  }
+
+  /** Drops day buckets, group history and fingerprints older than the lookback at `nowNs`. */
+  expire(nowNs: bigint): void {
+    this.impl.expire(nowNs);
+  }
+
+  /** Stored (src, dest) pairs. */
+  pairs(): number {
+    return this.impl.pairs();
+  }
+
+  /** Lookback in whole days, for explanations. */
+  get lookback(): number {
+    return this.lookbackDays;
+  }
+
+  close(): void {
+    if (this.impl instanceof SqliteBaselineStore) this.impl.close();
+  }
+}
+
+/** The SQLite backend (a file path; also usable on ":memory:", which the differential test does). */
+export class SqliteBaselineStore {
   readonly path: string;
   private readonly db: Database.Database;
   private lookbackMs = 0;
@@ -80,7 +188,7 @@ export class BaselineStore {
   private maxPairs = 0;
   private pairCount: number;
   private fpCount: number;
-  private readonly st: ReturnType<BaselineStore['prepare']>;
+  private readonly st: ReturnType<SqliteBaselineStore['prepare']>;
 
   constructor(settings: BaselineSettings) {
     this.path = settings.path;
@@ -88,7 +196,8 @@ export class BaselineStore {
     try {
       // The baseline is sensor state: create its folder the first time, as a state dir.
       if (settings.path !== ':memory:' && settings.path !== '') mkdirSync(path.dirname(settings.path), { recursive: true });
-      this.db = new Database(settings.path);
+      const open = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+      this.db = new open(settings.path);
     } catch (e) {
       throw new SensorError(ErrorCodes.STATE_OPEN, `cannot open the baseline store '${settings.path}': ${(e as Error).message}`, { cause: e });
     }
@@ -103,12 +212,11 @@ export class BaselineStore {
   }
 
   private applySettings(settings: BaselineSettings): void {
-    if (!(settings.lookback_days > 0)) throw new Error('baseline.lookback_days must be > 0');
-    if (!(settings.max_pairs >= 1)) throw new Error('baseline.max_pairs must be >= 1');
-    this.lookbackDays = settings.lookback_days;
-    this.lookbackMs = Math.round(settings.lookback_days * DAY_MS);
-    this.minFlows = settings.established_min_flows;
-    this.maxPairs = Math.floor(settings.max_pairs);
+    const c = checkSettings(settings);
+    this.lookbackDays = c.lookbackDays;
+    this.lookbackMs = c.lookbackMs;
+    this.minFlows = c.minFlows;
+    this.maxPairs = c.maxPairs;
   }
 
   /**
