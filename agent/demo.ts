@@ -191,6 +191,14 @@ export async function demo(args: string[]): Promise<number> {
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'exfil-demo-'));
   let collector: LocalCollector | null = null;
+  // Ctrl-C before the results are printed: stop the collector, remove the folder, exit 130.
+  const early = (): void => {
+    collector?.proc.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
   try {
     try {
       collector = await startCollector(path.join(work, 'collector'), o.port);
@@ -282,6 +290,8 @@ export async function demo(args: string[]): Promise<number> {
     }
     log(`web page: ${c.pageUrl}`);
 
+    process.removeListener('SIGINT', early);
+    process.removeListener('SIGTERM', early);
     const keep = o.keep || (!o.exit && process.stdout.isTTY === true);
     if (keep) {
       log('the collector keeps running for the page; Ctrl-C stops it');
@@ -305,6 +315,8 @@ export async function demo(args: string[]): Promise<number> {
     log(`collector stopped${code === 0 ? '' : ` (exit code ${code})`}`);
     return missing.length === 0 && closed.drained ? 0 : 1;
   } finally {
+    process.removeListener('SIGINT', early);
+    process.removeListener('SIGTERM', early);
     if (collector) await stopChild(collector.proc);
     rmSync(work, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
  * (`--duration 60`, cached in the temp folder) so the test stays quick.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
@@ -135,5 +136,17 @@ describe.skipIf(!HAVE_TOOLS)('exfil-sensor demo into a local collector', () => {
     expect(await d.exited, d.stderr()).toBe(0);
     expect(d.stdout()).toMatch(/^collector stopped$/m);
     expect(await refused(url)).toBe(true);
+  }, 300_000);
+
+  it('SIGTERM during the replay stops the collector, removes the demo folder and exits 130', async () => {
+    const d = startDemo(['--exit', '--port', '0']);
+    const started = await d.waitFor(/^local collector (http:\/\/\S+) \(pid \d+, SQLite in (\S+)\/collector\)$/m);
+    d.proc.kill('SIGTERM');
+    expect(await d.exited, d.stderr()).toBe(130);
+    expect(d.stdout()).not.toMatch(/^web page:/m);
+    expect(existsSync(started[2]!)).toBe(false);
+    // The collector child stops on its own SIGTERM; give it the moment it takes to close.
+    for (let i = 0; i < 50 && !(await refused(started[1]!)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await refused(started[1]!)).toBe(true);
   }, 300_000);
 });
