@@ -110,6 +110,12 @@ export class FlowEvidence {
   private readonly retainNs: bigint;
   private nowNs = 0n;
   private lastSweepNs = 0n;
+  /**
+   * Ended flows as a min-heap by end time, so a sweep visits only what it drops instead of every
+   * summary (the full scan once per packet-time second was the main thread's largest cost on a
+   * replay). An entry whose summary was re-opened, re-ended or dropped since is skipped.
+   */
+  private readonly ended: { end: bigint; s: FlowSummary }[] = [];
 
   constructor(opts: Partial<FlowEvidenceOptions> = {}, private readonly log?: FlowEvidenceLog) {
     this.opts = { ...FLOW_EVIDENCE_DEFAULTS, ...opts };
@@ -140,7 +146,10 @@ export class FlowEvidence {
   onFlowEnd(communityId: string, endNs: bigint): void {
     this.advance(endNs);
     const s = this.flows.get(communityId);
-    if (s) s.end_ns = endNs;
+    if (s) {
+      s.end_ns = endNs;
+      this.pushEnded({ end: endNs, s });
+    }
   }
 
   get(communityId: string): FlowSummary | undefined {
@@ -182,15 +191,48 @@ export class FlowEvidence {
   /** Drop the summaries of flows that ended before every window counting them could close. */
   sweep(): number {
     let n = 0;
-    for (const [cid, s] of this.flows) {
-      if (s.end_ns !== null && s.end_ns + this.retainNs < this.nowNs) {
-        this.flows.delete(cid);
+    const h = this.ended;
+    while (h.length > 0 && h[0]!.end + this.retainNs < this.nowNs) {
+      const { end, s } = this.popEnded();
+      if (s.end_ns === end && this.flows.get(s.community_id) === s) {
+        this.flows.delete(s.community_id);
         n++;
       }
     }
     this.stats.dropped_after_end += n;
     this.stats.flows = this.flows.size;
     return n;
+  }
+
+  private pushEnded(e: { end: bigint; s: FlowSummary }): void {
+    const h = this.ended;
+    let i = h.push(e) - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]!.end <= e.end) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = e;
+  }
+
+  private popEnded(): { end: bigint; s: FlowSummary } {
+    const h = this.ended;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h.length) break;
+        const c = l + 1 < h.length && h[l + 1]!.end < h[l]!.end ? l + 1 : l;
+        if (h[c]!.end >= last.end) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
   }
 
   /** The flows of a group: its listed community_ids and its largest flow. */
