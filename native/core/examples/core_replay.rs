@@ -1,6 +1,8 @@
 //! Core-alone throughput: read a capture with `FileSource` and run every packet through one
 //! `FlowEngine`, no N-API, no workers. `cargo run --release --example core_replay -- FILE`.
 //! Prints packets/s so the cost of the engine can be told apart from the pipeline around it.
+//! An optional second argument is engine config, `;`-separated `key=value` pairs
+//! (`EngineConfig::parse`), e.g. `app_layer=false` to measure the engine without the app layer.
 
 use sensor_core::batch::drain_records;
 use sensor_core::capture::FileSource;
@@ -19,7 +21,14 @@ fn main() {
         eprintln!("{}: {}", path, e);
         std::process::exit(1)
     });
-    let mut engine = FlowEngine::new(EngineConfig::default());
+    let cfg = match std::env::args().nth(2) {
+        Some(text) => EngineConfig::parse(&text.replace(';', "\n")).unwrap_or_else(|e| {
+            eprintln!("config: {}", e);
+            std::process::exit(2)
+        }),
+        None => EngineConfig::default(),
+    };
+    let mut engine = FlowEngine::new(cfg);
     let mut chunk = vec![0u8; 8 << 20];
     let mut out = vec![0u8; 1 << 20];
     let (mut packets, mut bytes, mut read_s) = (0u64, 0u64, 0f64);

@@ -546,6 +546,17 @@ impl FlowEngine {
             if let Some(p) = frame.get(off..off.saturating_add(meta.payload_len as usize)) {
                 let seg = if is_tcp { Some(TcpSeg { seq: meta.tcp_seq, flags }) } else { None };
                 self.app.on_packet(idx, f, dir, seg, p, ts_ns);
+                if self.app.reversed {
+                    self.app.reversed = false;
+                    // The window segment was counted in the old orientation: file it so, then
+                    // classify the flow again (its client is now the other endpoint).
+                    if f.grouped {
+                        f.swap_direction();
+                        self.windows.flush(f);
+                        f.swap_direction();
+                    }
+                    f.grouped = self.windows.classify(f);
+                }
             }
         }
         self.table.touch(idx);

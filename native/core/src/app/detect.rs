@@ -75,6 +75,10 @@ pub struct TcpCtx {
     pub other: u8,
     /// The other direction's detection gave up.
     pub other_failed: bool,
+    /// The session was picked up midstream (no SYN or SYN/ACK seen): content seen "to the
+    /// server" may really come from the server (Suricata then matches the other direction's
+    /// patterns and reverses the flow).
+    pub midstream: bool,
 }
 
 fn port_hint(port: u16) -> u8 {
@@ -130,7 +134,11 @@ fn tcp_probe(code: u8, b: &[u8], ts: bool, ctx: &TcpCtx) -> (Probe, bool) {
         HTTP2 if ts => probe::http2::probe(b),
         TLS => Probe::from_opt(tls::looks_like_tls(b)),
         SSH => Probe::from_opt(ssh::looks_like_ssh(b)),
-        SMB => probe::smb::probe(b),
+        SMB => {
+            let p = probe::smb::probe(b);
+            // A reply header sent "to the server": the first sender is the server.
+            return (p, p == Probe::Yes && ts && probe::smb::is_reply(b));
+        }
         DCERPC => probe::dcerpc::probe(b),
         DNS => dns_tcp(b),
         NFS => probe::nfs::probe_tcp(b, ts, ctx.server_port),
@@ -141,6 +149,9 @@ fn tcp_probe(code: u8, b: &[u8], ts: bool, ctx: &TcpCtx) -> (Probe, bool) {
             // flow's "client" is really the server.
             return (p, p == Probe::Yes && from_master != ts);
         }
+        // QUIT opens no session by itself: only on the protocol's port (Suricata's probes).
+        FTP if ts && ctx.server_port == 21 && probe::prefix(b, b"QUIT", true) == Probe::Yes => Probe::Yes,
+        SMTP if ts && matches!(ctx.server_port, 25 | 465 | 587) && probe::prefix(b, b"QUIT", true) == Probe::Yes => Probe::Yes,
         FTP if ts => probe::ftp::probe_client(b),
         SMTP if ts => probe::smtp::probe_client(b),
         FTP | SMTP => match probe::ftp::banner(b) {
@@ -210,6 +221,15 @@ pub fn detect_tcp(b: &[u8], ts: bool, ctx: &TcpCtx) -> Detect {
             (Probe::No, _) => {}
         }
     }
+    if ctx.midstream {
+        // Midstream: the stream may start with the other side's words.
+        let other = if ts { http::looks_like_http_response(b) } else { http::looks_like_http_request(b) };
+        match other {
+            Some(true) => return Detect::Proto(HTTP, true),
+            None => maybe = true,
+            Some(false) => {}
+        }
+    }
     if maybe && b.len() < PROBE_DEPTH {
         Detect::NeedMore
     } else {
@@ -217,16 +237,31 @@ pub fn detect_tcp(b: &[u8], ts: bool, ctx: &TcpCtx) -> Detect {
     }
 }
 
-/// Detect on one UDP payload (`ts` = to server). Never NeedMore: a datagram is all there is.
-pub fn detect_udp(b: &[u8], ts: bool, server_port: u16) -> Detect {
-    if dns::looks_like_dns(b) {
-        return Detect::Proto(DNS, false);
+/// NetBIOS name service uses DNS's wire format with 32-character "first-level encoded"
+/// names (letters A..P); Suricata does not call it DNS, and neither do we.
+fn is_netbios_ns(b: &[u8]) -> bool {
+    b.len() >= 12 + 33 && b[12] == 32 && b[13..45].iter().all(|c| (b'A'..=b'P').contains(c))
+}
+
+/// Detect on one UDP payload (`ts` = to server; `ports` = client and server port). Never
+/// NeedMore: a datagram is all there is.
+pub fn detect_udp(b: &[u8], ts: bool, ports: (u16, u16)) -> Detect {
+    let server_port = ports.1;
+    if !is_netbios_ns(b) {
+        if dns::looks_like_dns(b) {
+            return Detect::Proto(DNS, false);
+        }
+        // On DNS's own port Suricata's probe takes any message that parses (odd opcodes too).
+        if (ports.0 == 53 || ports.1 == 53) && probe::be16(b, 4).map_or(false, |q| (1..=16).contains(&q)) && dns::parse_message(b).is_ok() {
+            return Detect::Proto(DNS, false);
+        }
     }
     if quic::looks_like_quic_initial(b) {
         return Detect::Proto(QUIC, false);
     }
-    let checks: [(u8, Probe); 8] = [
+    let checks: [(u8, Probe); 9] = [
         (DHCP, probe::dhcp::probe(b)),
+        (DCERPC, probe::dcerpc::probe_udp(b)),
         (NFS, probe::nfs::probe_udp(b, ts, server_port)),
         (SIP, probe::sip::probe(b)),
         (SNMP, probe::snmp::probe(b)),
@@ -281,7 +316,7 @@ mod tests {
         assert_eq!(detect_tcp(b"220 hello\r\n", false, &ctx(21)), Detect::Proto(FTP, false));
         assert_eq!(detect_tcp(b"220 hello\r\n", false, &ctx(25)), Detect::Proto(SMTP, false));
         assert_eq!(detect_tcp(b"220 hello\r\n", false, &ctx(2525)), Detect::NeedMore);
-        let c = TcpCtx { server_port: 2525, other: SMTP, other_failed: false };
+        let c = TcpCtx { server_port: 2525, other: SMTP, other_failed: false, midstream: false };
         assert_eq!(detect_tcp(b"220 hello\r\n", false, &c), Detect::Proto(SMTP, false));
     }
 
@@ -293,8 +328,30 @@ mod tests {
         t.extend_from_slice(q);
         assert_eq!(detect_tcp(&t, true, &ctx(5353)), Detect::Proto(DNS, false));
         assert_eq!(detect_tcp(&t[..5], true, &ctx(53)), Detect::NeedMore);
-        assert_eq!(detect_udp(q, true, 9999), Detect::Proto(DNS, false));
-        assert_eq!(detect_udp(b"hello world", true, 53), Detect::NoMatch);
+        assert_eq!(detect_udp(q, true, (40000, 9999)), Detect::Proto(DNS, false));
+        assert_eq!(detect_udp(b"hello world", true, (40000, 53)), Detect::NoMatch);
+        // An odd opcode is still DNS on port 53, not elsewhere.
+        let mut odd = q.to_vec();
+        odd[2] = 0x30 | 0x01;
+        assert_eq!(detect_udp(&odd, true, (40000, 53)), Detect::Proto(DNS, false));
+        assert_eq!(detect_udp(&odd, true, (40000, 5353)), Detect::NoMatch);
+        // NetBIOS name service: DNS format, not DNS.
+        let mut nb = b"\x80\x01\x01\x10\x00\x01\x00\x00\x00\x00\x00\x00\x20".to_vec();
+        nb.extend_from_slice(b"FHEPFCELEHFCEPFFFACACACACACACAAA\x00\x00\x20\x00\x01");
+        assert_eq!(detect_udp(&nb, true, (137, 137)), Detect::NoMatch);
+    }
+
+    #[test]
+    fn midstream_response_first_reverses() {
+        let mid = TcpCtx { server_port: 40000, midstream: true, ..TcpCtx::default() };
+        assert_eq!(detect_tcp(b"HTTP/1.1 200 OK\r\n", true, &mid), Detect::Proto(HTTP, true));
+        assert_eq!(detect_tcp(b"GET / HTTP/1.1\r\n", false, &mid), Detect::Proto(HTTP, true));
+        assert_eq!(detect_tcp(b"HTTP/1.1 200 OK\r\n", true, &ctx(40000)), Detect::NoMatch, "not midstream: no reversal");
+        let mut reply = b"\x00\x00\x00\x40\xfeSMB".to_vec();
+        reply.extend([0u8; 12]);
+        reply.extend([1u8, 0, 0, 0]);
+        assert_eq!(detect_tcp(&reply, true, &ctx(445)), Detect::Proto(SMB, true));
+        assert_eq!(detect_tcp(&reply, false, &ctx(445)), Detect::Proto(SMB, false));
     }
 
     #[test]
@@ -321,8 +378,8 @@ mod tests {
             for port in [0u16, 21, 25, 53, 2049, 20000] {
                 let _ = detect_tcp(&b, true, &ctx(port));
                 let _ = detect_tcp(&b, false, &ctx(port));
-                let _ = detect_udp(&b, true, port);
-                let _ = detect_udp(&b, false, port);
+                let _ = detect_udp(&b, true, (port, port));
+                let _ = detect_udp(&b, false, (port, 53));
             }
         }
     }

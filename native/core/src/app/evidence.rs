@@ -10,7 +10,7 @@
 //! direction (LOG_DIR_PACKET: the client Initial that carried the ClientHello, so src =
 //! client).
 
-use super::dns::{rdata_text, DnsMessage};
+use super::dns::{rdata_text, Answer, AnswerData, DnsMessage};
 use super::http::{HttpRequest, HttpResponse};
 use super::json::Json;
 use super::ssh::SshBanner;
@@ -198,8 +198,16 @@ pub fn dns_body(m: &DnsMessage) -> String {
         j.end_arr();
     }
     if !m.answers.is_empty() {
-        j.arr(Some("answers"));
+        // Suricata logs a TXT record's character-strings as one answer each.
+        let mut rows: Vec<(&Answer, Option<String>)> = Vec::new();
         for a in m.answers.iter() {
+            match &a.data {
+                AnswerData::Txt(parts) if !parts.is_empty() => rows.extend(parts.iter().map(|p| (a, Some(p.clone())))),
+                d => rows.push((a, rdata_text(d))),
+            }
+        }
+        j.arr(Some("answers"));
+        for (a, rdata) in rows.iter() {
             if !j.has_room() {
                 break;
             }
@@ -207,12 +215,38 @@ pub fn dns_body(m: &DnsMessage) -> String {
             j.str(Some("rrname"), &a.name);
             j.str(Some("rrtype"), a.rrtype_name);
             j.uint(Some("ttl"), a.ttl as u64);
-            if let Some(t) = rdata_text(&a.data) {
-                j.str(Some("rdata"), &t);
+            if let Some(t) = rdata {
+                j.str(Some("rdata"), t);
             }
             j.end_obj();
         }
         j.end_arr();
+        // `grouped`: rdata by record type, in answer order (Suricata's default "grouped" format).
+        let mut types: Vec<&str> = Vec::new();
+        for (a, r) in rows.iter() {
+            if r.is_some() && !types.contains(&a.rrtype_name) {
+                types.push(a.rrtype_name);
+            }
+        }
+        if !types.is_empty() {
+            j.obj(Some("grouped"));
+            for t in types {
+                j.arr(Some(t));
+                for (a, r) in rows.iter() {
+                    if a.rrtype_name != t {
+                        continue;
+                    }
+                    if let Some(r) = r {
+                        if !j.has_room() {
+                            break;
+                        }
+                        j.str(None, r);
+                    }
+                }
+                j.end_arr();
+            }
+            j.end_obj();
+        }
     }
     if m.answers_truncated {
         j.truncated = true;
@@ -287,7 +321,7 @@ mod tests {
         let m = parse_message(resp).unwrap();
         assert_eq!(
             dns_body(&m),
-            r#"{"version":3,"type":"response","id":4660,"flags":"8180","qr":true,"rd":true,"ra":true,"opcode":0,"rcode":"NOERROR","queries":[{"rrname":"example.com","rrtype":"A"}],"answers":[{"rrname":"example.com","rrtype":"A","ttl":3600,"rdata":"93.184.216.34"}]}"#
+            r#"{"version":3,"type":"response","id":4660,"flags":"8180","qr":true,"rd":true,"ra":true,"opcode":0,"rcode":"NOERROR","queries":[{"rrname":"example.com","rrtype":"A"}],"answers":[{"rrname":"example.com","rrtype":"A","ttl":3600,"rdata":"93.184.216.34"}],"grouped":{"A":["93.184.216.34"]}}"#
         );
     }
 

@@ -186,6 +186,9 @@ pub struct AppLayer {
     pub counters: AppCounters,
     /// Evidence produced by the last call, for the engine to queue.
     pub out: Vec<EvidenceRecord>,
+    /// Set when the last call reversed the flow's direction (`Flow::swap_direction`): the
+    /// engine re-files its window accounting.
+    pub reversed: bool,
     cid_seed: u16,
 }
 
@@ -198,7 +201,7 @@ pub struct TcpSeg {
 
 impl AppLayer {
     pub fn new(cfg: AppConfig, cid_seed: u16) -> AppLayer {
-        AppLayer { cfg, states: HashMap::new(), bytes: 0, expect: Vec::new(), counters: AppCounters::default(), out: Vec::new(), cid_seed }
+        AppLayer { cfg, states: HashMap::new(), bytes: 0, expect: Vec::new(), counters: AppCounters::default(), out: Vec::new(), reversed: false, cid_seed }
     }
 
     pub fn enabled(&self) -> bool {
@@ -325,10 +328,12 @@ impl AppLayer {
                 self.magic_dir(st, f, TO_SERVER, ts_ns, true, None);
                 return true;
             }
-            // Bytes buffered in the other direction before detection are parsed too.
-            if self.parse(st, f, 1 - dir, ts_ns) {
+            // Bytes buffered in either direction before detection are parsed now (the flow may
+            // have been reversed, so both).
+            if self.parse(st, f, TO_SERVER, ts_ns) {
                 return true;
             }
+            return self.parse(st, f, TO_CLIENT, ts_ns);
         }
         self.parse(st, f, dir, ts_ns)
     }
@@ -390,13 +395,19 @@ impl AppLayer {
                 continue;
             }
             let other = &st.d[1 - dd];
-            let ctx = TcpCtx { server_port: f.rec_dport, other: if other.detect == DirDetect::Matched { st.proto } else { 0 }, other_failed: other.detect == DirDetect::NoMatch };
+            let midstream = !f.tcp.syn() && !f.tcp.synack();
+            let ctx = TcpCtx { server_port: f.rec_dport, other: if other.detect == DirDetect::Matched { st.proto } else { 0 }, other_failed: other.detect == DirDetect::NoMatch, midstream };
             match detect::detect_tcp(&st.d[dd].buf, dd == TO_SERVER, &ctx) {
                 Detect::Proto(p, reverse) => {
                     st.d[dd].detect = DirDetect::Matched;
                     if st.proto == detect::NONE {
                         if reverse {
+                            // The first sender is the server (Suricata's FlowSwap): flip the
+                            // flow and our per-direction state with it.
                             self.counters.flows_reversed += 1;
+                            self.reversed = true;
+                            f.swap_direction();
+                            st.d.swap(0, 1);
                         }
                         set_proto(st, f, p);
                     }
@@ -717,7 +728,7 @@ impl AppLayer {
 
     fn udp_packet(&mut self, st: &mut FlowApp, f: &mut Flow, dir: usize, payload: &[u8], ts_ns: u64) -> bool {
         if st.d[dir].detect == DirDetect::Undecided {
-            match detect::detect_udp(payload, dir == TO_SERVER, f.rec_dport) {
+            match detect::detect_udp(payload, dir == TO_SERVER, (f.rec_sport, f.rec_dport)) {
                 Detect::Proto(p, _) => {
                     st.d[dir].detect = DirDetect::Matched;
                     if st.proto == detect::NONE || st.proto == detect::FAILED {
@@ -841,4 +852,238 @@ fn set_proto(st: &mut FlowApp, f: &mut Flow, p: u8) {
         detect::QUIC => Parser::Quic { tries: 0, done: false },
         _ => Parser::None,
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::tls::tests::{client_hello_msg, records};
+    use crate::flow::key::{FlowKey, PROTO_TCP, PROTO_UDP};
+
+    const C: [u8; 16] = [10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const S: [u8; 16] = [192, 0, 2, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    fn flow(proto: u8, dport: u16) -> Flow {
+        let (key, lo) = FlowKey::new(4, proto, C, 40000, S, dport, [0, 0]);
+        let mut f = Flow::new(key, 1, lo, 1_000);
+        f.rec_sport = 40000;
+        f.rec_dport = dport;
+        f.tcp.set_syn();
+        f.tcp.set_synack();
+        f
+    }
+
+    fn body_of(app: &AppLayer, i: usize) -> &str {
+        &app.out[i].body
+    }
+
+    /// Feed `data` in `dir` as segments of the given sizes, sequence numbers from `seq`.
+    fn segments(app: &mut AppLayer, f: &mut Flow, dir: usize, seq: u32, data: &[u8], sizes: &[usize]) -> u32 {
+        let mut at = 0;
+        let mut s = seq;
+        for &n in sizes {
+            let end = (at + n).min(data.len());
+            app.on_packet(0, f, dir, Some(TcpSeg { seq: s, flags: 0x18 }), &data[at..end], 2_000);
+            s = s.wrapping_add((end - at) as u32);
+            at = end;
+        }
+        if at < data.len() {
+            app.on_packet(0, f, dir, Some(TcpSeg { seq: s, flags: 0x18 }), &data[at..], 2_000);
+            s = s.wrapping_add((data.len() - at) as u32);
+        }
+        s
+    }
+
+    #[test]
+    fn client_hello_split_over_three_segments() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 8443);
+        let hello = records(&client_hello_msg(&[0x1301, 0xc02b], Some("split.example"), &["h2"], &[]), 16384);
+        let third = hello.len() / 3;
+        // The middle segment arrives last: held out of order, then the stream resumes.
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 100, flags: 0x18 }), &hello[..third], 2_000);
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 100 + 2 * third as u32, flags: 0x18 }), &hello[2 * third..], 2_000);
+        assert_eq!(f.app_proto, detect::TLS);
+        assert!(app.out.is_empty());
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 100 + third as u32, flags: 0x18 }), &hello[third..2 * third], 2_000);
+        // A retransmission of the first segment changes nothing.
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 100, flags: 0x18 }), &hello[..third], 2_000);
+        assert!(app.out.is_empty(), "waits for the server side");
+        app.on_flow_end(0, &mut f, 3_000);
+        assert_eq!(app.out.len(), 1);
+        let b = body_of(&app, 0);
+        assert!(b.contains("\"sni\":\"split.example\""), "{}", b);
+        assert!(b.contains("\"ja4\":\"t12d0202h2_"), "{}", b);
+        assert!(b.contains("\"client_alpns\":[\"h2\"]"), "{}", b);
+        assert_eq!((app.states(), app.bytes()), (0, 0), "state freed at flow end");
+        assert_eq!(f.app_flags & APP_HAS_STATE, 0);
+    }
+
+    #[test]
+    fn http_pipelining_pairs_requests_and_responses() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 8080);
+        let reqs = b"GET /a HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: curl/8\r\n\r\nPOST /up HTTP/1.1\r\nHost: example.com\r\nContent-Length: 8\r\n\r\nPK\x03\x04abcdGET /c HTTP/1.1\r\nHost: example.com\r\n\r\n";
+        segments(&mut app, &mut f, TO_SERVER, 1, reqs, &[10, 50, 7, 40]);
+        assert_eq!(f.app_proto, detect::HTTP);
+        let resps = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!";
+        segments(&mut app, &mut f, TO_CLIENT, 9000, resps, &[20, 60, 5]);
+        let http: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.event == EV_HTTP).collect();
+        assert_eq!(http.len(), 3, "{:?}", app.out);
+        assert!(http[0].body.contains("\"url\":\"/a\"") && http[0].body.contains("\"status\":200") && http[0].body.contains("\"http_content_type\":\"text/html\""));
+        assert!(http[0].body.contains("\"hostname\":\"example.com\"") && http[0].body.contains("\"http_user_agent\":\"curl/8\""));
+        assert!(http[1].body.contains("\"http_method\":\"POST\"") && http[1].body.contains("\"status\":201"));
+        assert!(http[2].body.contains("\"url\":\"/c\"") && http[2].body.contains("\"status\":404"));
+        let files: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.event == EV_FILEINFO).collect();
+        assert_eq!(files.len(), 1);
+        assert!(files[0].body.contains("\"filetype\":\"zip\"") && files[0].body.contains("\"direction\":\"toserver\""), "{}", files[0].body);
+        // HTTP logs in flow direction: src is the client.
+        assert_eq!((http[0].src, http[0].src_port), (C, 40000));
+    }
+
+    #[test]
+    fn dns_over_tcp_two_messages_in_pieces() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 53);
+        let q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
+        let mut stream = Vec::new();
+        for id in [0x12u8, 0x13] {
+            stream.extend_from_slice(&(q.len() as u16).to_be_bytes());
+            let mut m = q.to_vec();
+            m[1] = id;
+            stream.extend_from_slice(&m);
+        }
+        segments(&mut app, &mut f, TO_SERVER, 7, &stream, &[1, 20, 9]);
+        assert_eq!(f.app_proto, detect::DNS);
+        assert_eq!(app.out.len(), 2);
+        assert!(app.out.iter().all(|e| e.event == EV_DNS && e.body.contains("\"rrname\":\"example.com\"")));
+        assert!(app.out[1].body.contains("\"id\":4627"));
+    }
+
+    #[test]
+    fn udp_dns_response_logs_from_the_server() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_UDP, 53);
+        let resp = b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd8\x22";
+        app.on_packet(0, &mut f, TO_CLIENT, None, resp, 5);
+        assert_eq!(f.app_proto, detect::DNS);
+        assert_eq!(app.out.len(), 1);
+        assert_eq!((app.out[0].src, app.out[0].src_port, app.out[0].dst_port), (S, 53, 40000));
+        // Unknown first payload on UDP: failed, upgraded when the other side is recognised.
+        let mut g = flow(PROTO_UDP, 9999);
+        app.on_packet(1, &mut g, TO_SERVER, None, b"\x00\x01junk", 5);
+        assert_eq!(g.app_proto, detect::FAILED);
+    }
+
+    #[test]
+    fn tcp_failed_when_neither_side_matches() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 7777);
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 1, flags: 0x18 }), b"\x01\x02\x03\x04 not a protocol", 5);
+        assert_eq!(f.app_proto, detect::NONE, "one side is not enough");
+        app.on_packet(0, &mut f, TO_CLIENT, Some(TcpSeg { seq: 1, flags: 0x18 }), b"\x09\x08\x07 nor this", 6);
+        assert_eq!(f.app_proto, detect::FAILED);
+        assert_ne!(f.app_flags & APP_DONE, 0, "nothing more to do");
+        assert_eq!(app.states(), 0);
+    }
+
+    #[test]
+    fn gaps_beyond_the_hold_give_the_direction_up() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 80);
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 1, flags: 0x18 }), b"GET / HTTP/1.1\r\n", 5);
+        for i in 0..=MAX_OOO_SEGMENTS as u32 {
+            app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 1000 + i * 100, flags: 0x18 }), b"X-A: b\r\n", 5);
+        }
+        assert_eq!(app.counters.stream_gaps, 1);
+        app.on_flow_end(0, &mut f, 9);
+        assert_eq!(app.bytes(), 0);
+    }
+
+    #[test]
+    fn memcap_refuses_new_state_and_counts() {
+        let cfg = AppConfig { enabled: true, memcap_bytes: STATE_OVERHEAD as u64, stream_depth: 1024 };
+        let mut app = AppLayer::new(cfg, 0);
+        let mut a = flow(PROTO_TCP, 80);
+        let mut b = flow(PROTO_TCP, 81);
+        app.on_packet(0, &mut a, TO_SERVER, Some(TcpSeg { seq: 1, flags: 0x18 }), b"GE", 5);
+        assert_eq!(app.states(), 0, "over the cap once buffers are counted: given up");
+        assert_eq!(app.counters.memcap_hits, 1);
+        app.on_packet(1, &mut b, TO_SERVER, Some(TcpSeg { seq: 1, flags: 0x18 }), b"GET / HTTP/1.0\r\n\r\n", 5);
+        assert!(app.counters.memcap_hits >= 1);
+        assert!(app.bytes() <= STATE_OVERHEAD + 64);
+        // A depth-capped stream: an over-long head gives the direction up, never grows past it.
+        let cfg = AppConfig { enabled: true, memcap_bytes: 1 << 20, stream_depth: 1024 };
+        let mut app = AppLayer::new(cfg, 0);
+        let mut c = flow(PROTO_TCP, 80);
+        let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+        head.extend(std::iter::repeat(b'a').take(4000));
+        segments(&mut app, &mut c, TO_SERVER, 1, &head, &[500, 500, 500, 500]);
+        assert!(app.counters.stream_depth_hits >= 1);
+        assert!(app.bytes() <= STATE_OVERHEAD + 2 * 1024);
+    }
+
+    #[test]
+    fn ftp_pasv_reply_makes_the_data_connection_ftp_data() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut ctl = flow(PROTO_TCP, 21);
+        app.on_packet(0, &mut ctl, TO_CLIENT, Some(TcpSeg { seq: 1, flags: 0x18 }), b"220 (vsFTPd 3.0.3)\r\n", 5);
+        assert_eq!(ctl.app_proto, detect::FTP);
+        app.on_packet(0, &mut ctl, TO_SERVER, Some(TcpSeg { seq: 1, flags: 0x18 }), b"PASV\r\n", 6);
+        app.on_packet(0, &mut ctl, TO_CLIENT, Some(TcpSeg { seq: 21, flags: 0x18 }), b"227 Entering Passive Mode (192,0,2,9,195,80).\r\n", 7);
+        assert_eq!(app.counters.ftp_expect_added, 1);
+        let mut data = flow(PROTO_TCP, 195 * 256 + 80);
+        let mut up = b"\x1f\x8b\x08\x00".to_vec();
+        up.extend([0u8; 600]);
+        app.on_packet(1, &mut data, TO_SERVER, Some(TcpSeg { seq: 1, flags: 0x18 }), &up, 8);
+        assert_eq!(data.app_proto, detect::FTP_DATA);
+        app.on_flow_end(1, &mut data, 9);
+        let fi: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.event == EV_FILEINFO).collect();
+        assert_eq!(fi.len(), 1);
+        assert!(fi[0].body.contains("\"filetype\":\"gzip\""), "{}", fi[0].body);
+    }
+
+    #[test]
+    fn hostile_streams_never_panic() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let cfg = AppConfig { enabled: true, memcap_bytes: 64 * 1024, stream_depth: 2048 };
+        let mut app = AppLayer::new(cfg, 0);
+        let seeds: [&[u8]; 6] = [b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", b"\x16\x03\x01\x00\x40\x01\x00\x00\x3c\x03\x03", b"SSH-2.0-x\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", b"\x00\x1c\x12\x34\x01\x00\x00\x01", b"220 (x)\r\n227 (1,2,3,4,5,6)\r\n"];
+        for round in 0..3000u32 {
+            let slot = round % 17;
+            let proto = if round % 5 == 0 { PROTO_UDP } else { PROTO_TCP };
+            let mut f = flow(proto, [80u16, 443, 53, 22, 21, 5555][(round % 6) as usize]);
+            let mut seq = [next() as u32, next() as u32];
+            for _ in 0..(next() % 12) {
+                let dir = (next() % 2) as usize;
+                let mut p = seeds[(next() % 6) as usize].to_vec();
+                let n = (next() % 64) as usize;
+                for _ in 0..n {
+                    let r = next();
+                    match r % 3 {
+                        0 if !p.is_empty() => {
+                            let i = (r >> 8) as usize % p.len();
+                            p[i] = (r >> 16) as u8;
+                        }
+                        1 => p.push((r >> 8) as u8),
+                        _ => p.truncate(p.len().saturating_sub(1)),
+                    }
+                }
+                let seg = if proto == PROTO_TCP { Some(TcpSeg { seq: seq[dir], flags: 0x18 }) } else { None };
+                app.on_packet(slot, &mut f, dir, seg, &p, round as u64);
+                seq[dir] = seq[dir].wrapping_add(if next() % 7 == 0 { 5000 } else { p.len() as u32 });
+            }
+            app.on_flow_end(slot, &mut f, round as u64);
+            for e in app.out.drain(..) {
+                assert!(e.body.len() <= crate::app::json::MAX_BODY);
+            }
+        }
+        assert_eq!((app.states(), app.bytes()), (0, 0), "every state freed");
+    }
 }

@@ -61,6 +61,13 @@ impl TcpTrack {
     pub fn set_rst(&mut self) {
         self.bits |= TCP_RST_SEEN;
     }
+    /// Client and server trade places: per-direction flags and FIN bits swap.
+    pub fn swap_directions(&mut self) {
+        self.flags.swap(0, 1);
+        let fin = (self.bits >> 2) & 3;
+        let fin = ((fin & 1) << 1) | ((fin >> 1) & 1);
+        self.bits = (self.bits & !(3 << 2)) | (fin << 2);
+    }
 }
 
 /// The flow's share of one tumbling window not yet added to its (group, window) aggregate
@@ -168,6 +175,21 @@ impl Flow {
             next: NONE,
             list: 0,
         }
+    }
+
+    /// Reverse the flow's direction (Suricata's `FlowSwap`, done when app-layer detection shows
+    /// the first packet's sender is the server): client and server, record ports and every
+    /// per-direction counter trade places. The caller flushes the window segment first and
+    /// re-classifies `grouped` after.
+    pub fn swap_direction(&mut self) {
+        self.client_is_lo = !self.client_is_lo;
+        std::mem::swap(&mut self.rec_sport, &mut self.rec_dport);
+        self.pkts.swap(0, 1);
+        self.bytes.swap(0, 1);
+        self.ip_bytes.swap(0, 1);
+        self.wire_bytes.swap(0, 1);
+        self.tcp.swap_directions();
+        self.seen = ((self.seen & 1) << 1) | ((self.seen >> 1) & 1);
     }
 
     /// The client's address and port (port in key terms).
@@ -513,6 +535,32 @@ mod tests {
         assert_eq!(t.oldest(), Some(b));
         // Emergency UDP new timeout is 10 s.
         assert_eq!(t.next_expired(15_000_000_001, &timeouts, true), Some(b));
+    }
+
+    #[test]
+    fn swap_direction_trades_every_per_direction_field() {
+        let (key, lo) = FlowKey::new(4, PROTO_TCP, [10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 40000, [192, 0, 2, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 80, [0, 0]);
+        let mut f = Flow::new(key, 1, lo, 5);
+        f.rec_sport = 40000;
+        f.rec_dport = 80;
+        f.pkts = [3, 1];
+        f.bytes = [300, 100];
+        f.ip_bytes = [250, 80];
+        f.wire_bytes = [310, 110];
+        f.tcp.flags = [0x02, 0x12];
+        f.tcp.set_fin(TO_SERVER);
+        f.seen = 1;
+        let (c, s) = (f.client(), f.server());
+        f.swap_direction();
+        assert_eq!((f.client(), f.server()), (s, c));
+        assert_eq!((f.rec_sport, f.rec_dport), (80, 40000));
+        assert_eq!((f.pkts, f.bytes, f.ip_bytes, f.wire_bytes), ([1, 3], [100, 300], [80, 250], [110, 310]));
+        assert_eq!(f.tcp.flags, [0x12, 0x02]);
+        assert!(f.tcp.fin(TO_CLIENT) && !f.tcp.fin(TO_SERVER));
+        assert_eq!(f.seen, 2);
+        f.swap_direction();
+        assert_eq!((f.client(), f.pkts, f.seen), (c, [3, 1], 1));
+        assert!(f.tcp.fin(TO_SERVER) && !f.tcp.fin(TO_CLIENT));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use sensor_core::batch::{self, FLOW_RECORD_SIZE, INDEX_ENTRY_SIZE, KIND_FLOW};
+use sensor_core::batch::{self, EVIDENCE_RECORD_MAX, EVIDENCE_RECORD_MIN, FLOW_RECORD_SIZE, INDEX_ENTRY_SIZE, KIND_EVIDENCE, KIND_FLOW};
 use sensor_core::capture::{CaptureParser, FileError, FileErrorKind, PacketRef, HEADER_PROBE_LEN, MAX_CAPLEN};
 use sensor_core::decode::{decode, linktype, PacketMeta};
 use sensor_core::engine::{EngineConfig, FlowEngine};
@@ -215,7 +215,10 @@ impl EngineRig {
 
     /// 64 KiB memcap (a few hundred flows) so the table fills, evicts and goes into emergency.
     pub fn tiny(seed: u64) -> EngineRig {
-        let cfg = EngineConfig { memcap_bytes: 64 * 1024, ..EngineConfig::default() };
+        let mut cfg = EngineConfig { memcap_bytes: 64 * 1024, ..EngineConfig::default() };
+        // App layer on, with caps small enough to be hit (state memcap, stream depth).
+        cfg.app.memcap_bytes = 16 * 1024;
+        cfg.app.stream_depth = 1024;
         EngineRig::new("tiny", cfg, seed)
     }
 
@@ -228,6 +231,7 @@ impl EngineRig {
             emergency_recovery_pct: 100,
             community_id_seed: 0xffff,
             hash_seed: 0,
+            app: sensor_core::app::session::AppConfig { enabled: true, memcap_bytes: 2048, stream_depth: 1024 },
             ..EngineConfig::default()
         };
         EngineRig::new("strict", cfg, seed)
@@ -327,19 +331,32 @@ impl EngineRig {
 
     /// Drain pending records into a small buffer of a random size and check each one.
     pub fn drain(&mut self) {
-        let sizes = [0, 1, 100, FLOW_RECORD_SIZE, FLOW_RECORD_SIZE + 1, 3 * FLOW_RECORD_SIZE + 17, 8 * FLOW_RECORD_SIZE];
+        let sizes = [0, 1, 100, FLOW_RECORD_SIZE, FLOW_RECORD_SIZE + 1, 3 * FLOW_RECORD_SIZE + 17, 8 * FLOW_RECORD_SIZE, EVIDENCE_RECORD_MAX];
         let size = *self.rng.pick(&sizes);
         self.out.clear();
         self.out.resize(size, 0xAA);
         let pending = self.engine.pending_records();
         let n = batch::drain_records(&mut self.engine, &mut self.out);
         assert!(n <= size, "[{}] drained {} bytes into {}", self.name, n, size);
-        assert_eq!(n % FLOW_RECORD_SIZE, 0, "[{}] drained {} bytes: not whole records", self.name, n);
-        let got = n / FLOW_RECORD_SIZE;
-        assert_eq!(got, pending.min(size / FLOW_RECORD_SIZE), "[{}] drained {} of {} pending into {} bytes", self.name, got, pending, size);
+        // Walk the records written: flow records (fixed size) and evidence records (JSON body).
+        let mut at = 0;
+        let mut got = 0;
+        while at < n {
+            let r = &self.out[at..n];
+            assert!(r.len() >= 8, "[{}] partial record header at {}", self.name, at);
+            let total = le_u16(r, 2) as usize;
+            assert!(total >= 8 && total <= r.len(), "[{}] record length {} at {} of {}", self.name, total, at, n);
+            match le_u16(r, 0) {
+                KIND_FLOW => check_record(self.name, &r[..total]),
+                KIND_EVIDENCE => check_evidence(self.name, &r[..total]),
+                k => panic!("[{}] unexpected record kind {}", self.name, k),
+            }
+            at += total;
+            got += 1;
+        }
         assert_eq!(self.engine.pending_records(), pending - got);
-        for i in 0..got {
-            check_record(self.name, &self.out[i * FLOW_RECORD_SIZE..(i + 1) * FLOW_RECORD_SIZE]);
+        if let Some(next) = self.engine.peek_record() {
+            assert!(n + batch::record_size(next) > size, "[{}] drain stopped at {} of {} bytes with a record that fits", self.name, n, size);
         }
         self.records += got as u64;
     }
@@ -369,6 +386,16 @@ fn le_u64(b: &[u8], at: usize) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[at..at + 8]);
     u64::from_le_bytes(a)
+}
+
+/// One encoded evidence record: decodes, body is a bounded JSON object, flow_id in 53 bits.
+fn check_evidence(name: &str, r: &[u8]) {
+    assert!(r.len() >= EVIDENCE_RECORD_MIN && r.len() <= EVIDENCE_RECORD_MAX, "[{}] evidence record length {}", name, r.len());
+    let e = batch::decode_evidence(r).unwrap_or_else(|| panic!("[{}] evidence record does not decode", name));
+    assert!((1..=9).contains(&e.event), "[{}] evidence event type {}", name, e.event);
+    assert!(e.body.starts_with('{') && e.body.ends_with('}'), "[{}] evidence body is not an object: {}", name, e.body);
+    assert!(e.flow_id < 1u64 << 53, "[{}] evidence flow_id over 53 bits", name);
+    assert!(e.ip_version == 4 || e.ip_version == 6, "[{}] evidence ip_version {}", name, e.ip_version);
 }
 
 /// One encoded flow record (see `batch.rs`).

@@ -18,6 +18,19 @@ pub fn probe(b: &[u8]) -> Probe {
     }
 }
 
+/// DCE/RPC connectionless PDUs (UDP): version 4, a known packet type, an 80-byte header whose
+/// body length (byte order from the data representation) accounts for the datagram.
+pub fn probe_udp(b: &[u8]) -> Probe {
+    if b.len() < 80 || b[0] != 4 || b[1] > 10 || b[4] & 0xee != 0 {
+        return Probe::No;
+    }
+    let len = if b[4] & 0x10 != 0 { le16(b, 74) } else { be16(b, 74) };
+    match len {
+        Some(n) if 80 + n as usize <= b.len() => Probe::Yes,
+        _ => Probe::No,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,5 +42,12 @@ mod tests {
         assert_eq!(probe(&bind[..3]), Probe::Maybe);
         assert_eq!(probe(&[5u8, 1, 11, 3, 0x10, 0, 0, 0, 0x48, 0]), Probe::No);
         assert_eq!(probe(b"GET / HTTP/1.0"), Probe::No);
+        let mut cl = vec![0u8; 90];
+        cl[0] = 4;
+        cl[4] = 0x10;
+        cl[74] = 10;
+        assert_eq!(probe_udp(&cl), Probe::Yes);
+        cl[74] = 11;
+        assert_eq!(probe_udp(&cl), Probe::No);
     }
 }

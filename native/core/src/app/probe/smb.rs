@@ -24,6 +24,16 @@ pub fn probe(b: &[u8]) -> Probe {
     }
 }
 
+/// Whether the SMB header after the NetBIOS header is a reply (SMB2/3 flags bit 0
+/// SERVER_TO_REDIR; SMB1 flags bit 0x80).
+pub fn is_reply(b: &[u8]) -> bool {
+    match b.get(4) {
+        Some(0xfe) => b.get(4 + 16).map_or(false, |f| f & 1 != 0),
+        Some(0xff) => b.get(4 + 9).map_or(false, |f| f & 0x80 != 0),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

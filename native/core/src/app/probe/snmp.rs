@@ -25,7 +25,17 @@ pub fn probe(b: &[u8]) -> Probe {
         return Probe::No;
     }
     match b.get(at + 3) {
-        Some(0x04) if v[2] != 3 => Probe::Yes,
+        // v1/v2c: community OCTET STRING, then a PDU (context tags 0xa0..0xa8).
+        Some(0x04) if v[2] != 3 => {
+            let clen = match b.get(at + 4) {
+                Some(&l) if l < 0x80 => l as usize,
+                _ => return Probe::No,
+            };
+            match b.get(at + 5 + clen) {
+                Some(t) if (0xa0..=0xa8).contains(t) => Probe::Yes,
+                _ => Probe::No,
+            }
+        }
         Some(0x30) if v[2] == 3 => Probe::Yes,
         _ => Probe::No,
     }
@@ -37,9 +47,10 @@ mod tests {
 
     #[test]
     fn v2c_get() {
-        let m = b"\x30\x0b\x02\x01\x01\x04\x06public";
+        let m = b"\x30\x0d\x02\x01\x01\x04\x06public\xa0\x00";
         assert_eq!(probe(m), Probe::Yes);
         assert_eq!(probe(&m[..10]), Probe::No, "length must match");
-        assert_eq!(probe(b"\x30\x0b\x02\x01\x05\x04\x06public"), Probe::No);
+        assert_eq!(probe(b"\x30\x0d\x02\x01\x05\x04\x06public\xa0\x00"), Probe::No);
+        assert_eq!(probe(b"\x30\x0d\x02\x01\x01\x04\x06public\x30\x00"), Probe::No, "no PDU");
     }
 }
