@@ -1,0 +1,82 @@
+# Maintenance aid (not a test): classifies the mismatches that `EXFIL_PARITY_WRITE=1 npx vitest run test/golden/app-parity.test.ts`
+# wrote to /tmp/app-parity-bad.json into test/golden/app-known-mismatches.json, for the causes verified so far (QUIC
+# versions and SNI-less hellos checked with tshark, ALPN characters against the nDPI alpn facts). Needs tshark.
+# Run from the repo root. Unclassified mismatches stay unlisted, so the test keeps failing on them.
+import json,subprocess,collections
+C='/work/shared/corpus/'
+bad=json.load(open('/tmp/app-parity-bad.json'))
+facts=[json.loads(l) for l in open(C+'ndpi/expectations.jsonl')]
+alpn={}
+for f in facts:
+  if f['field']=='ndpi.alpn_advertised': alpn[(f['pcap'],f['flow_index'])]=f['expected']
+QUICV={'quic-23.pcap':'draft-23 (0xff000017)','quic-24.pcap':'draft-24 (0xff000018)','quic-27.pcap':'draft-27 (0xff00001b)','quic-34.pcap':'draft-34 (0xff000022)',
+ 'quic-mvfst-27.pcapng':"Facebook mvfst (0xfaceb002)",'quic-mvfst-exp.pcap':'Facebook mvfst experimental (0xfaceb00e)','quic_q39.pcap':'Google QUIC Q039','quic_q46.pcap':'Google QUIC Q046',
+ 'quic_q46_b.pcap':'Google QUIC Q046 (0x51303436)','quic_q50.pcap':'Google QUIC Q050 (0x51303530)','quic_t50.pcap':'Google QUIC T050 (0x54303530)','quic_t51.pcap':'Google QUIC T051 (0x54303531)',
+ 'gquic.pcap':'Google QUIC Q050 (0x51303530)','doq.pcapng':'draft-32 (0xff000020)'}
+UPGRADE={'smtp-starttls.pcap':'SMTP STARTTLS','imap-starttls.pcap':'IMAP STARTTLS','pop3_stls.pcap':'POP3 STLS','ftp-start-tls.pcap':'FTP AUTH TLS',
+ 'ftp__ftp-auth-tls.pcap':'FTP AUTH TLS','rdp__rdp-to-ssl.pcap':'RDP negotiation (TLS after the X.224 connection request)','rdp_over_tls.pcap':'RDP negotiation (TLS after the X.224 connection request)'}
+def no_sni(pcap,sel):
+  try:
+    out=subprocess.run(['tshark','-r',C+pcap,'-Y','tls.handshake.type==1 && tcp.srcport==%d'%sel['src_port'],'-T','fields','-e','tls.handshake.extensions_server_name'],capture_output=True,text=True,timeout=60).stdout
+  except Exception: return False
+  lines=[l for l in out.split('\n') if l!='' or True][:-1]
+  return len(lines)>0 and all(l.strip()=='' for l in lines)
+known=[]
+cnt=collections.Counter()
+for b in bad:
+  k=b['key']; p=k.split(' | '); src=p[0]; pcap=p[1]; name=pcap.split('/')[-1]; field=p[3]
+  reason=None
+  if name in QUICV:
+    reason=f"QUIC version {QUICV[name]} (tshark quic.version/gquic.version): the core decrypts only QUIC v1, v2 and draft-29 Initials, so no ClientHello is read"
+  elif name in UPGRADE:
+    reason=f"TLS started in-band after a cleartext {UPGRADE[name]} exchange: app_proto is decided on the connection's first bytes, TLS after an upgrade is not parsed"
+  elif name=='quic_0RTT.pcap' and '4443' in p[4]:
+    reason="QUIC draft-28 (0xff00001c, tshark) on ::1 port 4443: the core decrypts only QUIC v1, v2 and draft-29 Initials"
+  elif src=='zeek' and name=='tls__tls12-decryption.pcap':
+    reason="Zeek decrypts this TLS 1.2 session with the test's key log; a passive sensor without the keys sees no HTTP"
+  elif src=='zeek' and name in ('tunnels__Teredo.pcap','tunnels__teredo_bubble_with_payload.pcap'):
+    reason="HTTP inside Teredo on a non-standard UDP port: Zeek finds Teredo by content (DPD); our engine does so only with udp_tunnel_detection=true, off by default like Suricata (corpus-parity.test.ts sets it for Zeek's flow facts)"
+  elif src=='ndpi' and field=='ndpi.ja4' and isinstance(b['got'],list) and len(b['got'])==1:
+    e=b['expected']; g=b['got'][0]
+    ea=e.split('_'); ga=g.split('_')
+    diffs=[i for i in range(10) if ea[0][i]!=ga[0][i]]
+    rest_same= ea[1:]==ga[1:]
+    parts=[]
+    ok=rest_same and set(diffs)<= {3,8,9} and diffs
+    if ok and (8 in diffs or 9 in diffs):
+      fi=None
+      # flow index from key
+      a=alpn.get((pcap,int(p[2]))) if p[2].isdigit() else None
+      first=(a or '').split(',')[0]
+      if first and ea[0][8:10]==first[:2] and ga[0][8:10]==first[0]+first[-1]:
+        parts.append(f"nDPI (Oct 2024) printed the first two characters of the first ALPN '{first}' ({ea[0][8:10]}); the JA4 spec and Suricata take its first and last ({ga[0][8:10]})")
+      else: ok=False
+    if ok and 3 in diffs:
+      if ea[0][3]=='d' and ga[0][3]=='i' and no_sni(pcap,json.loads(json.dumps({'src_port':int(p[4].split()[1])}))):
+        parts.append("the ClientHello has no server_name extension (tshark), so the JA4 spec's SNI flag is 'i'; nDPI's older build printed 'd'")
+      else: ok=False
+    if ok: reason='; '.join(parts)
+  na=False
+  if not reason and src=='suricata-verify':
+    if field=='app_proto' and b['expected']=='doh2' and b['got']==['http2']:
+      reason="DNS over HTTP/2: Suricata tells doh2 from http2 by parsing HTTP/2 frames (content-type application/dns-message); we detect HTTP/2 by its connection preface only and print http2"
+    elif field=='app_proto' and b['expected']=='template':
+      reason="'template' is Suricata's example app-layer parser (a test protocol), not a protocol to detect"; na=True
+    elif field=='app_proto' and b['expected']=='mqtt':
+      reason="MQTT is not among the protocols issue 5 asks to detect (tls, http, dns, ssh, smb, ftp, smtp, quic)"; na=True
+    elif name in ('pgsql__pgsql-upgrade-tls.pcap','ldap-starttls.pcap'):
+      reason="TLS started in-band after a cleartext %s exchange: app_proto is decided on the connection's first bytes, TLS after an upgrade is not parsed" % ('PostgreSQL SSLRequest' if 'pgsql' in name else 'LDAP StartTLS')
+    elif name=='http2-basic.pcap' and field.startswith('http.'):
+      reason="HTTP/2 transactions: Suricata logs them as http events; issue 5 scopes HTTP to HTTP/1.x and HTTP/2 frames are not parsed"; na=True
+    elif name=='http-connect__http-connect-tls.pcap' and field=='app_proto':
+      reason="After an HTTP CONNECT, Suricata re-detects the tunneled TLS and prints app_proto tls; our app_proto keeps the first detection (http)"
+  if reason:
+    ent={'key':k,'reason':reason}
+    if na: ent['applicable']=False
+    # nDPI's value contradicts the JA4 spec (README: trust the spec and Suricata): not a
+    # mismatch of ours, so out of the rate, still listed.
+    if src=='ndpi' and field=='ndpi.ja4' and ("nDPI (Oct 2024)" in reason or "nDPI's older build" in reason):
+      ent['applicable']=False; ent['reason']='nDPI JA4 contradicts the JA4 spec: '+reason
+    known.append(ent); cnt[src+' '+field]+=1
+json.dump(known,open('test/golden/app-known-mismatches.json','w'),indent=1,ensure_ascii=False)
+print(len(known),cnt)
