@@ -56,6 +56,13 @@ fn main() {
     engine.flush_all();
     while drain_records(&mut engine, &mut out) > 0 {}
     let s = start.elapsed().as_secs_f64();
+    if std::env::var_os("CORE_REPLAY_COUNTERS").is_some() {
+        engine.visit_counters(&mut |n, v| {
+            if v != 0 {
+                eprintln!("{} {}", n, v);
+            }
+        });
+    }
     println!(
         "{} packets, {:.1} MB in {:.3} s ({:.3} s reading): {:.2} M packets/s, {:.0} ns/packet engine",
         packets,

@@ -10,6 +10,28 @@
 //! stream depth is given up; a flow that finds the table at its memory cap gets no app state.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Slot numbers are small distinct integers: a multiplicative hash is enough (SipHash costs
+/// more than the rest of a lookup).
+#[derive(Default)]
+struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64 ^ 0x5151_5151).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type SlotMap<V> = HashMap<u32, V, BuildHasherDefault<SlotHasher>>;
 
 use super::detect::{self, Detect, TcpCtx};
 use super::evidence::{self, EvidenceRecord, EV_DNS, EV_FILEINFO, EV_HTTP, EV_QUIC, EV_SSH, EV_TLS};
@@ -180,7 +202,7 @@ struct Expect {
 
 pub struct AppLayer {
     cfg: AppConfig,
-    states: HashMap<u32, Box<FlowApp>>,
+    states: SlotMap<Option<Box<FlowApp>>>,
     bytes: usize,
     expect: Vec<Expect>,
     pub counters: AppCounters,
@@ -201,7 +223,7 @@ pub struct TcpSeg {
 
 impl AppLayer {
     pub fn new(cfg: AppConfig, cid_seed: u16) -> AppLayer {
-        AppLayer { cfg, states: HashMap::new(), bytes: 0, expect: Vec::new(), counters: AppCounters::default(), out: Vec::new(), reversed: false, cid_seed }
+        AppLayer { cfg, states: SlotMap::default(), bytes: 0, expect: Vec::new(), counters: AppCounters::default(), out: Vec::new(), reversed: false, cid_seed }
     }
 
     pub fn enabled(&self) -> bool {
@@ -230,7 +252,9 @@ impl AppLayer {
         if f.app_flags & APP_DONE != 0 || payload.is_empty() {
             return;
         }
-        let mut st = match self.states.remove(&slot) {
+        // The state is taken out of its entry while it is worked on (the entry stays: no
+        // rehashing per packet) and put back after.
+        let mut st = match self.states.get_mut(&slot).and_then(|e| e.take()) {
             Some(s) => s,
             None => {
                 if f.app_flags & APP_HAS_STATE != 0 {
@@ -270,8 +294,14 @@ impl AppLayer {
         if finished {
             self.bytes = self.bytes.saturating_sub(st.mem);
             f.app_flags = (f.app_flags | APP_DONE) & !APP_HAS_STATE;
+            self.states.remove(&slot);
         } else {
-            self.states.insert(slot, st);
+            match self.states.get_mut(&slot) {
+                Some(e) => *e = Some(st),
+                None => {
+                    self.states.insert(slot, Some(st));
+                }
+            }
         }
     }
 
@@ -281,7 +311,7 @@ impl AppLayer {
             return;
         }
         f.app_flags = (f.app_flags | APP_DONE) & !APP_HAS_STATE;
-        let mut st = match self.states.remove(&slot) {
+        let mut st = match self.states.remove(&slot).flatten() {
             Some(s) => s,
             None => return,
         };
@@ -318,6 +348,38 @@ impl AppLayer {
     // ---- TCP ----
 
     fn tcp_packet(&mut self, st: &mut FlowApp, f: &mut Flow, dir: usize, seg: TcpSeg, payload: &[u8], ts_ns: u64) -> bool {
+        // Fast path: an in-order segment inside an HTTP body is skipped where it lies, never
+        // copied into the stream buffer (uploads are most of the bytes).
+        let mut payload = payload;
+        let mut seg = seg;
+        if let Parser::Http(h) = &mut st.parser {
+            let d = &mut st.d[dir];
+            if let (Some(bs), Some(next)) = (h.body[dir].as_mut(), d.next_seq) {
+                if d.buf.is_empty() && d.ooo.is_empty() && !d.closed && seg.seq == next {
+                    d.seen += payload.len() as u64;
+                    match http::skip_body(bs, payload) {
+                        Ok(sk) => {
+                            let used = sk.used.min(payload.len());
+                            d.next_seq = Some(next.wrapping_add(used as u32));
+                            if !sk.done {
+                                return false;
+                            }
+                            h.body[dir] = None;
+                            d.seen -= (payload.len() - used) as u64;
+                            payload = &payload[used..];
+                            seg.seq = next.wrapping_add(used as u32);
+                            if payload.is_empty() {
+                                return false;
+                            }
+                        }
+                        Err(_) => {
+                            close(d);
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
         self.reassemble(st, dir, seg, payload);
         if st.proto == detect::NONE {
             self.tcp_detect(st, f, dir);
