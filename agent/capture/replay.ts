@@ -145,15 +145,22 @@ export async function replayFiles(
   const failed = new Promise<void>((resolve) => {
     onFailure = resolve;
   });
-  const guard = (p: Promise<WorkerResult>): Promise<void> =>
-    p.then(deliver, (e: unknown) => {
+  const guard = (p: Promise<WorkerResult>): Promise<WorkerResult | null> =>
+    p.catch((e: unknown) => {
       workerLost += 1;
       failure ??= e;
       onFailure();
       const w = wakeFree;
       wakeFree = null;
       w?.();
+      return null;
     });
+  // Results are delivered strictly in chunk order, shard by shard, and a chunk's `onSynced`
+  // runs before anything of the next chunk is delivered. piscina may hand the main thread several
+  // finished tasks in one turn; without this chain, evidence of chunk k+1 could reach the
+  // session state before the windows synced at chunk k are judged, and alerts would depend on
+  // thread timing.
+  let delivered: Promise<void> = Promise.resolve();
   const workerLostError = (): SensorError =>
     new SensorError(ErrorCodes.WORKER_LOST, `${workerLost} worker task(s) failed; their flows are lost`, { cause: failure });
 
@@ -194,7 +201,7 @@ export async function replayFiles(
         if (res.maxTsNs > nowNs) nowNs = res.maxTsNs;
         const held = slot;
         if (res.packets > 0) {
-          const tasks: Promise<void>[] = [];
+          const tasks: Promise<WorkerResult | null>[] = [];
           for (let s = 0; s < shards; s++) {
             const count = held.counts[s] ?? 0;
             tasks.push(
@@ -214,8 +221,9 @@ export async function replayFiles(
             );
           }
           const syncedTo = nowNs;
-          const done = Promise.all(tasks).then(() => {
-            // Per-shard task chains keep chunks in order, so these resolve in chunk order.
+          const results = Promise.all(tasks);
+          const done = delivered.then(async () => {
+            for (const r of await results) if (r) deliver(r);
             opts.onSynced?.(syncedTo);
             free.push(held);
             inFlight.delete(done);
@@ -223,6 +231,7 @@ export async function replayFiles(
             wakeFree = null;
             w?.();
           });
+          delivered = done;
           inFlight.add(done);
         } else {
           free.push(held);
