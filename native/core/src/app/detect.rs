@@ -264,7 +264,9 @@ pub fn detect_udp(b: &[u8], ts: bool, ports: (u16, u16)) -> Detect {
         (DCERPC, probe::dcerpc::probe_udp(b)),
         (NFS, probe::nfs::probe_udp(b, ts, server_port)),
         (SIP, probe::sip::probe(b)),
-        (SNMP, probe::snmp::probe(b)),
+        // BER is too generic to claim a datagram on any port: SNMP only on its ports, as
+        // Suricata registers it (suricata-verify dns-udp-junkrequest-first: SNMPv3 to port 53).
+        (SNMP, if matches!(server_port, 161 | 162) || matches!(ports.0, 161 | 162) { probe::snmp::probe(b) } else { Probe::No }),
         (IKE, probe::ike::probe(b)),
         (NTP, probe::ntp::probe(b, ts, server_port)),
         (BITTORRENT_DHT, probe::bittorrent::probe(b)),

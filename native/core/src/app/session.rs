@@ -402,6 +402,8 @@ impl AppLayer {
 
     /// Append a segment's new bytes to the direction's buffer, in sequence order.
     fn reassemble(&mut self, st: &mut FlowApp, dir: usize, seg: TcpSeg, payload: &[u8]) {
+        // Data on a SYN (TCP Fast Open) starts one past the SYN's sequence number.
+        let seg = if seg.flags & 0x02 != 0 { TcpSeg { seq: seg.seq.wrapping_add(1), flags: seg.flags } } else { seg };
         let depth = if st.proto == detect::NONE { detect::PROBE_DEPTH.max(MAGIC_BYTES) } else { self.cfg.stream_depth };
         let d = &mut st.d[dir];
         d.seen += payload.len() as u64;
@@ -1047,6 +1049,18 @@ mod tests {
         assert_eq!(f.app_proto, detect::FAILED);
         assert_ne!(f.app_flags & APP_DONE, 0, "nothing more to do");
         assert_eq!(app.states(), 0);
+    }
+
+    #[test]
+    fn syn_data_is_one_past_the_syn() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 80);
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 1000, flags: 0x02 }), b"GET / HTTP/1.1\r\n", 5);
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 1001 + 16, flags: 0x18 }), b"Host: tfo.example\r\n\r\n", 6);
+        app.on_flow_end(0, &mut f, 7);
+        assert_eq!(app.out.len(), 1);
+        assert!(app.out[0].body.contains("\"hostname\":\"tfo.example\""), "{}", app.out[0].body);
+        assert_eq!(app.counters.stream_gaps, 0);
     }
 
     #[test]
