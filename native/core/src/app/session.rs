@@ -181,11 +181,14 @@ struct FlowApp {
     parser: Parser,
     /// Bytes charged to the memory cap.
     mem: usize,
+    /// The protocol before a tunnel (HTTP CONNECT) restarted detection; it stays the flow's
+    /// app_proto if the tunnel's content is not recognised (Suricata keeps the original).
+    tunnel_from: u8,
 }
 
 impl FlowApp {
     fn new() -> FlowApp {
-        FlowApp { d: [Dir::default(), Dir::default()], proto: 0, parser: Parser::None, mem: STATE_OVERHEAD }
+        FlowApp { d: [Dir::default(), Dir::default()], proto: 0, parser: Parser::None, mem: STATE_OVERHEAD, tunnel_from: 0 }
     }
 
     fn mem_now(&self) -> usize {
@@ -387,6 +390,9 @@ impl AppLayer {
                 return false;
             }
             if st.proto == detect::FAILED {
+                if st.tunnel_from != detect::NONE {
+                    f.app_proto = st.tunnel_from;
+                }
                 self.magic_dir(st, f, TO_SERVER, ts_ns, true, None);
                 return true;
             }
@@ -504,7 +510,19 @@ impl AppLayer {
             Parser::None => true,
             Parser::Tls(t) => self.parse_tls(st, f, t, dir, ts_ns),
             Parser::Http(h) => {
-                self.parse_http(st, f, h, dir, ts_ns);
+                if self.parse_http(st, f, h, dir, ts_ns) {
+                    // CONNECT answered 2xx: the connection is now a tunnel; detect what it
+                    // carries (Suricata's protocol change: the flow becomes tls, ...).
+                    while let Some(r) = h.pending.pop_front() {
+                        self.emit(f, ts_ns, EV_HTTP, false, evidence::http_body(Some(&r), None));
+                    }
+                    st.tunnel_from = st.proto;
+                    st.proto = detect::NONE;
+                    for d in st.d.iter_mut() {
+                        d.detect = DirDetect::Undecided;
+                    }
+                    return false;
+                }
                 st.d[0].closed && st.d[1].closed && h.pending.is_empty()
             }
             Parser::DnsTcp => {
@@ -591,14 +609,12 @@ impl AppLayer {
         false
     }
 
-    fn parse_http(&mut self, st: &mut FlowApp, f: &Flow, h: &mut HttpSt, dir: usize, ts_ns: u64) {
+    /// Parse what `dir` holds. True when a CONNECT was answered 2xx (the stream is a tunnel now).
+    fn parse_http(&mut self, st: &mut FlowApp, f: &Flow, h: &mut HttpSt, dir: usize, ts_ns: u64) -> bool {
         for _ in 0..64 {
             let d = &mut st.d[dir];
-            if d.closed && d.buf.is_empty() {
-                return;
-            }
             if d.buf.is_empty() {
-                return;
+                return false;
             }
             if let Some(mut bs) = h.body[dir].take() {
                 match http::skip_body(&mut bs, &d.buf) {
@@ -606,12 +622,12 @@ impl AppLayer {
                         d.buf.drain(..sk.used.min(d.buf.len()));
                         if !sk.done {
                             h.body[dir] = Some(bs);
-                            return;
+                            return false;
                         }
                     }
                     Err(_) => {
                         close(d);
-                        return;
+                        return false;
                     }
                 }
                 continue;
@@ -623,7 +639,7 @@ impl AppLayer {
                     if d.buf.len() >= http::MAX_HEAD.min(self.cfg.stream_depth) || used == 0 && !d.buf.is_empty() && http::looks_like_http_request(&d.buf) == Some(false) {
                         close(d);
                     }
-                    return;
+                    return false;
                 }
                 let mut files = Vec::new();
                 for r in reqs {
@@ -651,7 +667,7 @@ impl AppLayer {
                     self.emit(f, ts_ns, EV_FILEINFO, false, evidence::fileinfo_body(t, true, Some(&uri), Some("http")));
                 }
                 if used == 0 {
-                    return;
+                    return false;
                 }
             } else {
                 let methods: Vec<&str> = h.pending.iter().map(|r| r.method.as_str()).collect();
@@ -661,7 +677,7 @@ impl AppLayer {
                     if d.buf.len() >= http::MAX_HEAD.min(self.cfg.stream_depth) || used == 0 && !d.buf.is_empty() && http::looks_like_http_response(&d.buf) == Some(false) {
                         close(d);
                     }
-                    return;
+                    return false;
                 }
                 d.buf.drain(..used.min(d.buf.len()));
                 for r in resps {
@@ -674,13 +690,19 @@ impl AppLayer {
                         continue;
                     }
                     let req = h.pending.pop_front();
+                    let tunnel = req.as_ref().map_or(false, |q| q.method.eq_ignore_ascii_case("CONNECT")) && (200..300).contains(&r.status);
                     self.emit(f, ts_ns, EV_HTTP, false, evidence::http_body(req.as_ref(), Some(&r)));
+                    if tunnel {
+                        h.body = [None, None];
+                        return true;
+                    }
                 }
                 if used == 0 {
-                    return;
+                    return false;
                 }
             }
         }
+        false
     }
 
     fn parse_dns_tcp(&mut self, st: &mut FlowApp, f: &Flow, dir: usize, ts_ns: u64) {
@@ -1049,6 +1071,21 @@ mod tests {
         assert_eq!(f.app_proto, detect::FAILED);
         assert_ne!(f.app_flags & APP_DONE, 0, "nothing more to do");
         assert_eq!(app.states(), 0);
+    }
+
+    #[test]
+    fn connect_tunnel_is_detected_again() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 3128);
+        let c = segments(&mut app, &mut f, TO_SERVER, 1, b"CONNECT tls.example:443 HTTP/1.1\r\nHost: tls.example:443\r\n\r\n", &[]);
+        segments(&mut app, &mut f, TO_CLIENT, 1, b"HTTP/1.1 200 Connection established\r\n\r\n", &[]);
+        assert_eq!(f.app_proto, detect::HTTP);
+        let hello = records(&client_hello_msg(&[0x1301], Some("tunnelled.example"), &[], &[]), 16384);
+        segments(&mut app, &mut f, TO_SERVER, c, &hello, &[]);
+        assert_eq!(f.app_proto, detect::TLS);
+        app.on_flow_end(0, &mut f, 9);
+        assert!(app.out.iter().any(|e| e.event == EV_HTTP && e.body.contains("\"http_method\":\"CONNECT\"") && e.body.contains("\"status\":200")));
+        assert!(app.out.iter().any(|e| e.event == EV_TLS && e.body.contains("tunnelled.example")), "{:?}", app.out);
     }
 
     #[test]
