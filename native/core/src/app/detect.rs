@@ -252,7 +252,10 @@ pub fn detect_udp(b: &[u8], ts: bool, ports: (u16, u16)) -> Detect {
             return Detect::Proto(DNS, false);
         }
         // On DNS's own port Suricata's probe takes any message that parses (odd opcodes too).
-        if (ports.0 == 53 || ports.1 == 53) && probe::be16(b, 4).map_or(false, |q| (1..=16).contains(&q)) && dns::parse_message(b).is_ok() {
+        // (A query needs a question; a response may carry none, as in dns-udp-junkrequest-first.)
+        let is_response = b.get(2).map_or(false, |f| f & 0x80 != 0);
+        let qd_ok = probe::be16(b, 4).map_or(false, |q| q <= 16 && (q >= 1 || is_response));
+        if (ports.0 == 53 || ports.1 == 53) && qd_ok && dns::parse_message(b).is_ok() {
             return Detect::Proto(DNS, false);
         }
     }
