@@ -11,18 +11,9 @@ export type WireAlert = Omit<ExfilAlert, 'aggregate'> & {
   evidence?: Record<string, unknown>;
 };
 
-export interface WireWindow {
-  src_ip: string;
-  dest_ip: string;
-  dest_port: number;
-  proto: string;
-  app_proto: string | null;
-  window_start: string;
-  window_end: string;
-  upload_bytes: number;
-  download_bytes: number;
-  flow_count: number;
-}
+// One definition of the window record's shape: the sensor's wire schema, which produces it.
+import type { WireWindow } from '../../agent/transport/wire-schema.js';
+export type { WireWindow };
 
 export type WireRecord = { type: 'alert'; seq: number; alert: WireAlert } | { type: 'window'; seq: number; window: WireWindow };
 
