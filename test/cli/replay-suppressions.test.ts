@@ -13,6 +13,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCapture } from '../../agent/demo.js';
 import { REPO } from '../helpers/corpus.js';
+import { startCollectorProcess } from '../helpers/collector.js';
 import { HAVE_TOOLS } from '../helpers/pcapgen.js';
 
 const ANALYST = 'demo-analyst-token';
@@ -26,23 +27,10 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function startCollector(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin', 'exfil-collector.js'), '--host', '127.0.0.1', '--port', '0'], {
-    env: { ...process.env, EXFIL_COLLECTOR_DATA: dataDir, EXFIL_COLLECTOR_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(proc);
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
-    });
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`collector exited ${code} before listening: ${err}`)));
-  });
+async function startCollector(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
+  const c = await startCollectorProcess(dataDir);
+  procs.push(c.proc);
+  return c;
 }
 
 interface Run {

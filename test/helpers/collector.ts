@@ -1,11 +1,15 @@
 /** Fixtures for the collector tests: wire alerts and windows, and the two stores as one test table. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WireAlert, WireWindow } from '../../collector/ingest/wire.js';
 import { openStore } from '../../collector/store/open.js';
 import type { SqlStore } from '../../collector/store/sql-store.js';
+import { fileURLToPath } from 'node:url';
 import { createDatabase, pgAvailability, startPostgres, warnPgSkipped, type PgServer } from './postgres.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const SENSOR = 'sensor-a';
 export const SENSOR_TOKEN = 'sensor-a-token-0123456789';
@@ -169,4 +173,27 @@ export async function cleanupStores(): Promise<void> {
     await s?.stop();
   }
   for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/**
+ * Starts the real collector (`bin/exfil-collector.js`) on 127.0.0.1 with its embedded defaults and
+ * a data folder of the test's, and resolves with its URL once it says it is listening. The
+ * caller owns the process (kill it in `afterAll`).
+ */
+export function startCollectorProcess(dataDir: string, port = 0): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'exfil-collector.js'), '--host', '127.0.0.1', '--port', String(port)], {
+    env: { ...process.env, EXFIL_COLLECTOR_DATA: dataDir, EXFIL_COLLECTOR_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ proc, url: m[1]! });
+    });
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    proc.on('exit', (code) => reject(new Error(`collector exited ${code} before listening: ${err}`)));
+  });
 }

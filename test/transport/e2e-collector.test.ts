@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startCollectorProcess } from '../helpers/collector.js';
 import { HAVE_TOOLS, pcapgen } from '../helpers/pcapgen.js';
 import { tempDir } from './helpers.js';
 
@@ -24,23 +25,10 @@ afterAll(() => {
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 });
 
-function startCollector(dataDir: string, port: number): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin', 'exfil-collector.js'), '--host', '127.0.0.1', '--port', String(port)], {
-    env: { ...process.env, EXFIL_COLLECTOR_DATA: dataDir, EXFIL_COLLECTOR_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(proc);
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
-    });
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`collector exited ${code} before listening: ${err}`)));
-  });
+async function startCollector(dataDir: string, port: number): Promise<{ proc: ChildProcess; url: string }> {
+  const c = await startCollectorProcess(dataDir, port);
+  procs.push(c.proc);
+  return c;
 }
 
 function stopCollector(proc: ChildProcess): Promise<void> {
