@@ -1095,6 +1095,28 @@ mod tests {
     }
 
     #[test]
+    fn same_tuple_flows_with_other_app_proto_are_other_groups() {
+        // pcapgen -s 0.01: an SSH session idles past the 600 s TCP timeout and resumes
+        // midstream; the new flow (same 5-tuple) has no banner, so it is `failed`, not `ssh`.
+        // SPEC keys groups by app_proto: two aggregates in one window, each with its own flow.
+        let mut ws = state();
+        let mut a = outbound_flow(&ws);
+        a.app_proto = 7;
+        ws.packet(&mut a, T0, TO_SERVER, 100);
+        ws.flush(&mut a);
+        let mut b = outbound_flow(&ws);
+        b.app_proto = 1;
+        ws.packet(&mut b, T0 + 5 * NS, TO_SERVER, 30);
+        ws.flush(&mut b);
+        let mut table = FlowTable::new(4);
+        let mut out = Vec::new();
+        ws.close_all(T0 + 5 * NS, &mut table, &mut out);
+        let mut got: Vec<(u8, u64, u64)> = out.iter().map(|r| (r.group.app_proto, r.flow_count as u64, r.upload_bytes)).collect();
+        got.sort();
+        assert_eq!(got, vec![(1, 1, 30), (7, 1, 100)]);
+    }
+
+    #[test]
     fn app_proto_is_read_at_flush_time() {
         let mut ws = state();
         let mut f = outbound_flow(&ws);
