@@ -19,6 +19,8 @@ interface Pair {
   id: number;
   src: string;
   dest: string;
+  /** `src \u001f dest`: the key of `pairsByKey` and `bySrcDest`. */
+  key: string;
   lastSeenMs: number;
   lastWindowMs: number;
   lastWindowFlows: number;
@@ -32,6 +34,8 @@ interface GroupWindow {
   pairId: number;
   src: string;
   dest: string;
+  /** `src \u001f dest` (shared with the pair). */
+  srcDest: string;
   entity: string | null;
   upload: number;
   download: number;
@@ -45,17 +49,32 @@ interface Sighting {
   lastSeenMs: number;
 }
 
-function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+/**
+ * A multimap index: a key holds its only member directly and a Set from the second member on
+ * (most keys of a window index have one member: a Set per key was the record's largest
+ * allocation). Members are plain objects, never Sets; iteration keeps insertion order.
+ */
+type Index<K, V extends object> = Map<K, V | Set<V>>;
+
+function addTo<K, V extends object>(m: Index<K, V>, k: K, v: V): void {
   const s = m.get(k);
-  if (s) s.add(v);
-  else m.set(k, new Set([v]));
+  if (s === undefined) m.set(k, v);
+  else if (s instanceof Set) s.add(v);
+  else if (s !== v) m.set(k, new Set([s, v]));
 }
 
-function removeFrom<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+function removeFrom<K, V extends object>(m: Index<K, V>, k: K, v: V): void {
   const s = m.get(k);
-  if (!s) return;
-  s.delete(v);
-  if (s.size === 0) m.delete(k);
+  if (s === undefined) return;
+  if (s instanceof Set) {
+    s.delete(v);
+    if (s.size === 0) m.delete(k);
+  } else if (s === v) m.delete(k);
+}
+
+/** The members of one index entry (none when absent). */
+function members<V extends object>(s: V | Set<V> | undefined): Iterable<V> {
+  return s === undefined ? [] : s instanceof Set ? s : [s];
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -72,14 +91,14 @@ export class MemoryBaseline {
   /** Pairs without a day bucket (candidates for expiry). */
   private readonly dayless = new Set<Pair>();
   /** Pair ids per day bucket. */
-  private readonly byDay = new Map<number, Set<Pair>>();
+  private readonly byDay: Index<number, Pair> = new Map();
 
   private readonly byGroup = new Map<string, Map<number, GroupWindow>>();
-  private readonly byPairId = new Map<number, Set<GroupWindow>>();
-  private readonly byDest = new Map<string, Set<GroupWindow>>();
-  private readonly bySrcDest = new Map<string, Set<GroupWindow>>();
-  private readonly bySrcEntity = new Map<string, Set<GroupWindow>>();
-  private readonly byWindow = new Map<number, Set<GroupWindow>>();
+  private readonly byPairId: Index<number, GroupWindow> = new Map();
+  private readonly byDest: Index<string, GroupWindow> = new Map();
+  private readonly bySrcDest: Index<string, GroupWindow> = new Map();
+  private readonly bySrcEntity: Index<string, GroupWindow> = new Map();
+  private readonly byWindow: Index<number, GroupWindow> = new Map();
 
   /** Fingerprint sightings by fp, then src. */
   private readonly fps = new Map<string, Map<string, Sighting>>();
@@ -104,21 +123,21 @@ export class MemoryBaseline {
     this.enforceBound();
   }
 
-  private newPair(src: string, dest: string, windowMs: number): Pair {
+  private newPair(key: string, src: string, dest: string, windowMs: number): Pair {
     if (this.maxId === null) {
       let m = 0;
       for (const id of this.pairsById.keys()) if (id > m) m = id;
       this.maxId = m;
     }
-    const pair: Pair = { id: ++this.maxId, src, dest, lastSeenMs: windowMs, lastWindowMs: windowMs, lastWindowFlows: 0, days: new Map() };
-    this.pairsByKey.set(`${src}\u001f${dest}`, pair);
+    const pair: Pair = { id: ++this.maxId, src, dest, key, lastSeenMs: windowMs, lastWindowMs: windowMs, lastWindowFlows: 0, days: new Map() };
+    this.pairsByKey.set(key, pair);
     this.pairsById.set(pair.id, pair);
     this.dayless.add(pair);
     return pair;
   }
 
   private deletePair(p: Pair): void {
-    this.pairsByKey.delete(`${p.src}\u001f${p.dest}`);
+    this.pairsByKey.delete(p.key);
     this.pairsById.delete(p.id);
     this.dayless.delete(p);
     for (const day of p.days.keys()) removeFrom(this.byDay, day, p);
@@ -142,7 +161,7 @@ export class MemoryBaseline {
     perGroup.set(w.windowMs, w);
     addTo(this.byPairId, w.pairId, w);
     addTo(this.byDest, w.dest, w);
-    addTo(this.bySrcDest, `${w.src}\u001f${w.dest}`, w);
+    addTo(this.bySrcDest, w.srcDest, w);
     if (w.entity !== null) addTo(this.bySrcEntity, `${w.src}\u001f${w.entity}`, w);
     addTo(this.byWindow, w.windowMs, w);
   }
@@ -151,7 +170,7 @@ export class MemoryBaseline {
   private unindex(w: GroupWindow): void {
     removeFrom(this.byPairId, w.pairId, w);
     removeFrom(this.byDest, w.dest, w);
-    removeFrom(this.bySrcDest, `${w.src}\u001f${w.dest}`, w);
+    removeFrom(this.bySrcDest, w.srcDest, w);
     if (w.entity !== null) removeFrom(this.bySrcEntity, `${w.src}\u001f${w.entity}`, w);
     removeFrom(this.byWindow, w.windowMs, w);
   }
@@ -167,7 +186,8 @@ export class MemoryBaseline {
 
   private recordOne(g: GroupRecord): void {
     const windowMs = nsToMs(g.windowStartNs);
-    const pair = this.pairsByKey.get(`${g.src}\u001f${g.dest}`) ?? this.newPair(g.src, g.dest, windowMs);
+    const srcDest = `${g.src}\u001f${g.dest}`;
+    const pair = this.pairsByKey.get(srcDest) ?? this.newPair(srcDest, g.src, g.dest, windowMs);
     const old = this.byGroup.get(g.key)?.get(windowMs);
     const delta = g.flows - (old?.flows ?? 0);
     this.putWindow({
@@ -176,6 +196,7 @@ export class MemoryBaseline {
       pairId: pair.id,
       src: g.src,
       dest: g.dest,
+      srcDest: pair.key,
       entity: g.entity,
       upload: g.upload,
       download: g.download,
@@ -246,7 +267,7 @@ export class MemoryBaseline {
     const from = nsToMs(fromNs);
     const at = nsToMs(atNs);
     const per = new Map<number, WindowSample>();
-    for (const w of set ?? []) {
+    for (const w of members(set)) {
       if (w.windowMs < from || w.windowMs >= at) continue;
       const s = per.get(w.windowMs);
       if (s) {
@@ -262,7 +283,7 @@ export class MemoryBaseline {
     const from = atMs - this.lookbackMs;
     const sources = new Set<string>();
     let flows = 0;
-    for (const w of this.byDest.get(dest) ?? []) {
+    for (const w of members(this.byDest.get(dest))) {
       if (w.src === excludeSrc || w.windowMs < from || w.windowMs >= atMs) continue;
       sources.add(w.src);
       flows += w.flows;
@@ -287,13 +308,13 @@ export class MemoryBaseline {
     for (const [day, pairs] of [...this.byDay]) {
       if (day >= firstDay) continue;
       this.byDay.delete(day);
-      for (const p of pairs) {
+      for (const p of members(pairs)) {
         p.days.delete(day);
         if (p.days.size === 0) this.dayless.add(p);
       }
     }
     const cutoff = nowMs - this.lookbackMs;
-    for (const [ms, ws] of [...this.byWindow]) if (ms < cutoff) for (const w of [...ws]) this.deleteWindow(w);
+    for (const [ms, ws] of [...this.byWindow]) if (ms < cutoff) for (const w of [...members(ws)]) this.deleteWindow(w);
     const seenBefore = firstDay * DAY_MS;
     for (const p of [...this.dayless]) if (p.lastSeenMs < seenBefore) this.deletePair(p);
     for (const bySrc of [...this.fps.values()]) for (const s of [...bySrc.values()]) if (s.lastSeenMs < cutoff) this.deleteSighting(s);
@@ -321,7 +342,7 @@ export class MemoryBaseline {
       if (victims.length >= extra) break;
     }
     for (const v of victims) {
-      for (const w of [...(this.byPairId.get(v.id) ?? [])]) this.deleteWindow(w);
+      for (const w of [...members(this.byPairId.get(v.id))]) this.deleteWindow(w);
       this.deletePair(v);
     }
   }
