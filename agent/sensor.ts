@@ -107,6 +107,8 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
         onSynced: (now) => {
           session?.sync(now);
           collector.sync(now);
+          // Only now, after the windows closed at `now` were judged, may flow summaries go.
+          session?.windowsJudged(now);
         },
         communityId: cid,
         onEvidence:

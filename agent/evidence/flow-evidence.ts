@@ -9,7 +9,12 @@
  * Lifetime: a summary lives while its flow is open, and after the flow record (its end) for as
  * long as a window that counted the flow can still close: the flow's last window ends at most
  * `window.length` after the flow's end and closes `window.grace` after that, both in packet time.
- * So an ended flow's entry is dropped once packet time passes end + length + grace. The map is
+ * So an ended flow's entry is dropped once packet time passes end + length + grace. That packet
+ * time is the replay's synced time (`advance`, called after the windows closed at that time were
+ * judged), never an evidence event's or a flow record's own time: with several workers those run
+ * ahead of the synced time (one shard's chunk is delivered before the other's), and sweeping on
+ * them dropped a summary before the window that counted its flow was judged, so the verdict's
+ * fingerprints depended on the worker count. The map is
  * also bounded (`max_flows`, least recently touched first); evicting a summary whose flow has not
  * ended (or whose windows may still close) counts `evicted_live` and logs loudly.
  */
@@ -108,7 +113,10 @@ export class FlowEvidence {
   readonly stats: FlowEvidenceStats = { events: 0, flows: 0, dropped_after_end: 0, evicted: 0, evicted_live: 0 };
   private readonly opts: FlowEvidenceOptions;
   private readonly retainNs: bigint;
+  /** Latest packet time seen in events, flow ends and syncs (eviction's liveness check only). */
   private nowNs = 0n;
+  /** Latest synced time passed to `advance`: the only clock the sweep follows. */
+  private syncedNs = 0n;
   private lastSweepNs = 0n;
   /**
    * Ended flows as a min-heap by end time, so a sweep visits only what it drops instead of every
@@ -124,19 +132,27 @@ export class FlowEvidence {
     this.retainNs = BigInt(Math.ceil(this.opts.window_length_seconds + this.opts.window_grace_seconds + 1)) * NS;
   }
 
-  /** Packet time as the replay reports it (evidence events, flow ends, collector syncs). */
-  advance(nowNs: bigint): void {
-    if (nowNs > this.nowNs) this.nowNs = nowNs;
+  /**
+   * Every shard has processed the capture up to `syncedNs` and the windows closed by then were
+   * judged: drop what no window still open can reference. Only this sweeps.
+   */
+  advance(syncedNs: bigint): void {
+    this.see(syncedNs);
+    if (syncedNs > this.syncedNs) this.syncedNs = syncedNs;
     // Sweep at most once per packet-time second.
-    if (this.nowNs - this.lastSweepNs >= NS) {
-      this.lastSweepNs = this.nowNs;
+    if (this.syncedNs - this.lastSweepNs >= NS) {
+      this.lastSweepNs = this.syncedNs;
       this.sweep();
     }
   }
 
+  private see(ts: bigint): void {
+    if (ts > this.nowNs) this.nowNs = ts;
+  }
+
   onEvent(e: EvidenceEvent): void {
     this.stats.events++;
-    this.advance(e.ts_ns);
+    this.see(e.ts_ns);
     const s = this.touch(e.community_id, e.dest_ip);
     s.last_ns = e.ts_ns > s.last_ns ? e.ts_ns : s.last_ns;
     collect(e, s.lists);
@@ -144,7 +160,7 @@ export class FlowEvidence {
 
   /** The flow's record was written (it ended): its summary now lives until its windows closed. */
   onFlowEnd(communityId: string, endNs: bigint): void {
-    this.advance(endNs);
+    this.see(endNs);
     const s = this.flows.get(communityId);
     if (s) {
       s.end_ns = endNs;
@@ -192,7 +208,7 @@ export class FlowEvidence {
   sweep(): number {
     let n = 0;
     const h = this.ended;
-    while (h.length > 0 && h[0]!.end + this.retainNs < this.nowNs) {
+    while (h.length > 0 && h[0]!.end + this.retainNs < this.syncedNs) {
       const { end, s } = this.popEnded();
       if (s.end_ns === end && this.flows.get(s.community_id) === s) {
         this.flows.delete(s.community_id);

@@ -54,7 +54,6 @@ export class SessionEvidence {
 
   private advance(ts: bigint): void {
     if (ts > this.nowNs) this.nowNs = ts;
-    this.flows.advance(this.nowNs);
     if (this.nowNs - this.lastExpireNs >= 10n * NS) {
       this.lastExpireNs = this.nowNs;
       this.pdns.expire(this.nowNs - this.keepNamesNs);
@@ -68,9 +67,19 @@ export class SessionEvidence {
     this.flows.onEvent(e);
   }
 
-  /** Packet time reported by the replay without an event (collector syncs). */
+  /** Packet time reported by the replay without an event (collector syncs), before its windows are judged. */
   sync(nowNs: bigint): void {
     this.advance(nowNs);
+  }
+
+  /**
+   * The windows closed at synced time `nowNs` were judged (and their alerts got their evidence):
+   * drop the flow summaries no open window can reference. Only this sweeps the flow summaries,
+   * so which summaries a window sees depends on the synced times (the chunk boundaries), never
+   * on the order the shards' evidence and flow records arrive in (the worker count).
+   */
+  windowsJudged(nowNs: bigint): void {
+    this.flows.advance(nowNs);
   }
 
   /**

@@ -54,6 +54,22 @@ describe('flow evidence', () => {
     expect(fe.stats.dropped_after_end).toBe(1);
   });
 
+  it('only the synced time sweeps: events and flow ends of a shard running ahead drop nothing', () => {
+    // Two workers: shard 0's records of a chunk reach the main thread before shard 1's, so an
+    // event or flow end can be far ahead of the time every shard has reached (and of the windows
+    // judged). Flow A ended at 1003 s; its window [900 s, 1800 s) closes after 1860 s.
+    const fe = new FlowEvidence({ window_length_seconds: 900, window_grace_seconds: 60 });
+    fe.onEvent(ev('tls', 'A', 1003n * S, { ja4: 't13d_a' }));
+    fe.onFlowEnd('A', 1003n * S);
+    fe.onEvent(ev('tls', 'B', (1003n + 970n) * S, { ja4: 't13d_b' }));
+    fe.onFlowEnd('C', (1003n + 975n) * S);
+    expect(fe.groupEvidence(agg([], 'A'))?.ja4).toBe('t13d_a');
+    expect(fe.stats.dropped_after_end).toBe(0);
+    fe.advance((1003n + 975n) * S);
+    expect(fe.get('A')).toBeUndefined();
+    expect(fe.get('B')).toBeDefined();
+  });
+
   it('open flows are never dropped by time; the map is bounded with live evictions counted', () => {
     const warned: unknown[] = [];
     const fe = new FlowEvidence({ max_flows: 2 }, { warn: (o) => warned.push(o) });
