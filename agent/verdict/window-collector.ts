@@ -44,7 +44,10 @@ export class WindowCollector {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [start, aggs] of ready) {
       this.#pending.delete(start);
-      aggs.sort((x, y) => groupOrder(x).localeCompare(groupOrder(y)));
+      // Each group's sort key built once, not twice per comparison (same order: sort is stable).
+      const keyed = aggs.map((agg) => ({ key: groupOrder(agg), agg }));
+      keyed.sort((x, y) => x.key.localeCompare(y.key));
+      for (let i = 0; i < keyed.length; i++) aggs[i] = keyed[i]!.agg;
       this.#onClosed(aggs);
     }
   }
