@@ -115,8 +115,12 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
           out.eve || out.onEvidence || session
             ? (e) => {
                 session?.onEvidence(e);
-                out.onEvidence?.(e);
-                if (out.eve) write(out.eve, evidenceEvent(e));
+                // A partial record (request headers / ClientHello before the transaction ends)
+                // is session evidence only: EVE keeps one event per transaction, as Suricata.
+                if (!e.partial) {
+                  out.onEvidence?.(e);
+                  if (out.eve) write(out.eve, evidenceEvent(e));
+                }
                 const p = pending;
                 pending = undefined;
                 return p;

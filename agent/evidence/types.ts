@@ -27,4 +27,11 @@ export interface EvidenceEvent {
   app_proto: string | null;
   /** The object printed under the `event_type` key, Suricata 8 field names. */
   body: Record<string, unknown>;
+  /**
+   * An early copy of a transaction still in progress (HTTP request headers before the
+   * response, a TLS ClientHello before the ServerHello): for session evidence, so an alert
+   * raised before the transaction ends still names its host. Never written as an EVE event;
+   * the complete record follows (or, at flow end, the request/hello alone as before).
+   */
+  partial?: true;
 }

@@ -7,7 +7,7 @@ import { formatIp, formatTs, protoName } from '../output/net-format.js';
 import type { EvidenceEvent, EvidenceKind } from '../evidence/types.js';
 import type { WindowAggregate } from '../verdict/types.js';
 
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 export const INDEX_ENTRY_SIZE = 24;
 export const RECORD_HEADER_SIZE = 8;
 export const KIND_FLOW = 1;
@@ -134,6 +134,9 @@ export function decodeRecords(
   }
 }
 
+/** Evidence record flags (byte 42 of the body), as `batch.rs`. */
+export const EVIDENCE_FLAG_PARTIAL = 1;
+
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /** One evidence record (`at` = its header) as the evidence contract's `EvidenceEvent`. */
@@ -166,6 +169,8 @@ function decodeEvidence(v: DataView, b: Uint8Array, at: number, total: number, c
     proto: protoName(v.getUint8(o + 33)),
     app_proto: appProtoName(v.getUint8(o + 35)),
     body,
+    // Flag bit 0 (batch.rs EVIDENCE_FLAG_PARTIAL): an early copy, session evidence only.
+    ...((v.getUint8(o + 42) & EVIDENCE_FLAG_PARTIAL) !== 0 ? { partial: true as const } : {}),
   };
 }
 

@@ -42,7 +42,10 @@
 //!   0 src [16]      16 dst [16]  (as Suricata logs this event type: flow or packet direction)
 //!  32 ip_version u8  33 proto u8  34 event_type u8 (1 tls 2 http 3 dns 4 ssh 5 quic 6 fileinfo
 //!                                    7 smb 8 ftp 9 smtp)  35 app_proto u8 (the flow's, at emit time)
-//!  36 src_port u16  38 dst_port u16  40 body_len u16 (<= 32768)  42 reserved [6]
+//!  36 src_port u16  38 dst_port u16  40 body_len u16 (<= 32768)
+//!  42 flags u8 (bit 0 EVIDENCE_FLAG_PARTIAL: an early copy of a transaction in progress, e.g.
+//!     HTTP request headers before the response, a ClientHello before the ServerHello; session
+//!     evidence only, not an EVE event: the complete record still follows)  43 reserved [5]
 //!  48 ts_ns u64 (packet time)  56 flow_id u64 (the flow record's)  64 community_id [20]
 //!  84 reserved [4]  88 body [body_len]: a JSON object, Suricata 8 EVE field names
 //! ```
@@ -57,12 +60,14 @@ use crate::flow::FlowRecord;
 use crate::hash::shard_hash;
 use crate::window::{GroupKey, LargestFlow, WindowRecord, MAX_COMMUNITY_IDS};
 
-pub const LAYOUT_VERSION: u32 = 4;
+pub const LAYOUT_VERSION: u32 = 5;
 pub const INDEX_ENTRY_SIZE: usize = 24;
 pub const RECORD_HEADER_SIZE: usize = 8;
 pub const KIND_FLOW: u16 = 1;
 pub const KIND_WINDOW: u16 = 2;
 pub const KIND_EVIDENCE: u16 = 3;
+/// Evidence record flag (byte 42 of the body): partial (see the layout above).
+pub const EVIDENCE_FLAG_PARTIAL: u8 = 1;
 /// Fixed part of an evidence record's body; the JSON follows it.
 pub const EVIDENCE_BODY_FIXED: usize = 88;
 pub const EVIDENCE_RECORD_MIN: usize = RECORD_HEADER_SIZE + EVIDENCE_BODY_FIXED;
@@ -120,6 +125,7 @@ pub fn encode_evidence(e: &EvidenceRecord, out: &mut [u8]) -> bool {
     b[36..38].copy_from_slice(&e.src_port.to_le_bytes());
     b[38..40].copy_from_slice(&e.dst_port.to_le_bytes());
     b[40..42].copy_from_slice(&(body.len() as u16).to_le_bytes());
+    b[42] = if e.partial { EVIDENCE_FLAG_PARTIAL } else { 0 };
     put_u64(b, 48, e.ts_ns);
     put_u64(b, 56, e.flow_id);
     b[64..84].copy_from_slice(&e.community_id);
@@ -157,6 +163,7 @@ pub fn decode_evidence(r: &[u8]) -> Option<EvidenceRecord> {
         event: b[34],
         app_proto: b[35],
         body: String::from_utf8(b[EVIDENCE_BODY_FIXED..].to_vec()).ok()?,
+        partial: b[42] & EVIDENCE_FLAG_PARTIAL != 0,
     })
 }
 
@@ -460,6 +467,7 @@ mod tests {
             event: 1,
             app_proto: 3,
             body: "{\"sni\":\"é.example\"}".to_string(),
+            partial: true,
         };
         let size = record_size(&Record::Evidence(e.clone()));
         assert_eq!(size, EVIDENCE_RECORD_MIN + e.body.len());
@@ -470,7 +478,7 @@ mod tests {
         assert!(EVIDENCE_RECORD_MAX <= u16::MAX as usize);
         let mut big = e;
         big.body = "x".repeat(MAX_BODY + 1);
-        assert_eq!(record_size(&Record::Evidence(big)), EVIDENCE_RECORD_MIN + 17);
+        assert_eq!(record_size(&Record::Evidence(big)), EVIDENCE_RECORD_MIN + b"{\"truncated\":true}".len());
     }
 
     #[test]

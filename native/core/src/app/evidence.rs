@@ -48,6 +48,10 @@ pub struct EvidenceRecord {
     pub app_proto: u8,
     /// UTF-8 JSON object, at most `json::MAX_BODY` bytes.
     pub body: String,
+    /// Early copy of a transaction still in progress (HTTP request headers without the
+    /// response yet, a ClientHello without the ServerHello yet): session evidence only, never
+    /// an EVE event; the complete record follows as usual (batch.rs flag bit 0).
+    pub partial: bool,
 }
 
 impl EvidenceRecord {
@@ -69,6 +73,7 @@ impl EvidenceRecord {
             event,
             app_proto: f.app_proto,
             body,
+            partial: false,
         }
     }
 }

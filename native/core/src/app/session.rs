@@ -249,6 +249,14 @@ impl AppLayer {
         self.out.push(EvidenceRecord::new(f, self.cid_seed, ts_ns, event, from_server, body));
     }
 
+    /// An early, partial copy of evidence whose transaction is still in progress (session
+    /// evidence for alerts that cannot wait; not an EVE event, not in `evidence_records`).
+    fn emit_partial(&mut self, f: &Flow, ts_ns: u64, event: u8, body: String) {
+        let mut e = EvidenceRecord::new(f, self.cid_seed, ts_ns, event, false, body);
+        e.partial = true;
+        self.out.push(e);
+    }
+
     /// One packet with payload of flow `f` (in slot `slot`), in direction `dir`.
     /// `tcp` is Some for TCP segments. Evidence goes to `self.out`.
     pub fn on_packet(&mut self, slot: u32, f: &mut Flow, dir: usize, tcp: Option<TcpSeg>, payload: &[u8], ts_ns: u64) {
@@ -546,6 +554,10 @@ impl AppLayer {
         if dir == TO_SERVER && !t.client_done {
             match tls::parse_client_hello(&d.buf) {
                 tls::Parse::Done(ch) => {
+                    if !t.server_done {
+                        // The ServerHello may be late or never come: SNI and JA4 now.
+                        self.emit_partial(f, ts_ns, EV_TLS, evidence::tls_body(Some(&ch), None, None));
+                    }
                     t.ch = Some(ch);
                     t.client_done = true;
                 }
@@ -659,6 +671,8 @@ impl AppLayer {
                             self.emit(f, ts_ns, EV_HTTP, false, evidence::http_body(Some(&old), None));
                         }
                     }
+                    // The response may be a long upload away (a slow POST): the request now.
+                    self.emit_partial(f, ts_ns, EV_HTTP, evidence::http_body(Some(&r), None));
                     h.pending.push_back(r);
                 }
                 let d = &mut st.d[dir];
@@ -994,9 +1008,13 @@ mod tests {
         app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 100 + third as u32, flags: 0x18 }), &hello[third..2 * third], 2_000);
         // A retransmission of the first segment changes nothing.
         app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 100, flags: 0x18 }), &hello[..third], 2_000);
-        assert!(app.out.is_empty(), "waits for the server side");
+        // Only the early partial copy (session evidence for alerts) until the server side.
+        assert_eq!(app.out.len(), 1, "{:?}", app.out);
+        assert!(app.out[0].partial && app.out[0].event == EV_TLS && app.out[0].body.contains("\"sni\":\"split.example\""), "{:?}", app.out[0]);
+        app.out.clear();
         app.on_flow_end(0, &mut f, 3_000);
         assert_eq!(app.out.len(), 1);
+        assert!(!app.out[0].partial);
         let b = body_of(&app, 0);
         assert!(b.contains("\"sni\":\"split.example\""), "{}", b);
         assert!(b.contains("\"ja4\":\"t12d0202h2_"), "{}", b);
@@ -1014,7 +1032,10 @@ mod tests {
         assert_eq!(f.app_proto, detect::HTTP);
         let resps = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!";
         segments(&mut app, &mut f, TO_CLIENT, 9000, resps, &[20, 60, 5]);
-        let http: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.event == EV_HTTP).collect();
+        let partial: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.partial).collect();
+        assert_eq!(partial.len(), 3, "one early copy per request: {:?}", partial);
+        assert!(partial.iter().all(|e| e.event == EV_HTTP && !e.body.contains("\"status\"")));
+        let http: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.event == EV_HTTP && !e.partial).collect();
         assert_eq!(http.len(), 3, "{:?}", app.out);
         assert!(http[0].body.contains("\"url\":\"/a\"") && http[0].body.contains("\"status\":200") && http[0].body.contains("\"http_content_type\":\"text/html\""));
         assert!(http[0].body.contains("\"hostname\":\"example.com\"") && http[0].body.contains("\"http_user_agent\":\"curl/8\""));
@@ -1095,6 +1116,7 @@ mod tests {
         app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 1000, flags: 0x02 }), b"GET / HTTP/1.1\r\n", 5);
         app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 1001 + 16, flags: 0x18 }), b"Host: tfo.example\r\n\r\n", 6);
         app.on_flow_end(0, &mut f, 7);
+        app.out.retain(|e| !e.partial);
         assert_eq!(app.out.len(), 1);
         assert!(app.out[0].body.contains("\"hostname\":\"tfo.example\""), "{}", app.out[0].body);
         assert_eq!(app.counters.stream_gaps, 0);
