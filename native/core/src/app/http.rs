@@ -547,7 +547,13 @@ fn common(head: &Head) -> Common {
     for &(name, value) in &head.headers {
         let mut t = false;
         if name.eq_ignore_ascii_case(b"content-type") && c.content_type.is_none() {
-            c.content_type = Some(text(value, MAX_HEADER_VALUE, &mut t));
+            // The media type without parameters, as Suricata prints `http_content_type` (cut
+            // at the first `;`: `text/html; charset=UTF-8` -> `text/html`, lua-memleak).
+            let media = match value.iter().position(|&b| b == b';') {
+                Some(i) => &value[..i],
+                None => value,
+            };
+            c.content_type = Some(text(media, MAX_HEADER_VALUE, &mut t));
         } else if name.eq_ignore_ascii_case(b"content-length") && c.content_length.is_none() {
             c.content_length = std::str::from_utf8(value)
                 .ok()
@@ -1012,6 +1018,14 @@ PUT /c HTTP/1.0\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r
         assert!(r[0].truncated);
         let many = b"GET / HTTP/1.1\r\n\r\n".repeat(300);
         assert_eq!(parse_requests(&many, usize::MAX).0.len(), MAX_MESSAGES);
+    }
+
+    #[test]
+    fn content_type_without_parameters() {
+        // Suricata's http_content_type is the media type cut at `;` (lua-memleak.pcap).
+        let s = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: 0\r\n\r\n";
+        let (r, _) = parse_responses_for(s, 10, &["GET"]);
+        assert_eq!(r[0].content_type.as_deref(), Some("text/html"));
     }
 
     #[test]

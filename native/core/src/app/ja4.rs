@@ -10,8 +10,8 @@
 //!   alphanumeric);
 //! - b: first 12 hex of SHA-256 over the sorted cipher list (4-hex, comma-joined);
 //! - c: first 12 hex of SHA-256 over the sorted extension list without SNI (0000) and ALPN
-//!   (0010), then `_`, then the signature algorithms in original order (the `_` is kept even
-//!   when there are none, as Suricata does: `t10i070600_c50f5591e341_ce66f3b797c1`).
+//!   (0010), then `_` and the signature algorithms in original order; without signature
+//!   algorithms the string ends without the `_` (JA4.md; Suricata differs, see `ja4`).
 //!
 //! An empty cipher or extension list gives `000000000000` (FoxIO spec; no corpus fact).
 
@@ -122,11 +122,17 @@ pub fn ja4(ch: &ClientHello, quic: bool) -> String {
     let c = if exts.is_empty() {
         "000000000000".to_string()
     } else {
-        // Suricata (like FoxIO's reference code) always joins with `_`, so a hello without
-        // signature algorithms hashes `exts_` (verified on suricata-verify bug-5713-02-ja4).
+        // JA4.md (extension hash): "If there are no signature algorithms in the hello packet,
+        // then the string ends without an underscore and is hashed" (its example:
+        // `0005,...,ff01` -> 6d807ffa2a79; nDPI agrees on ocs.pcap and KakaoTalk_chat.pcap).
+        // Suricata at the corpus commit appends `_` anyway (bug-5713-02-ja4 prints
+        // ce66f3b797c1 = sha256("0005,000a,000b,0017,0023,ff01_")); that fact is listed as a
+        // known disagreement with the spec in test/golden/app-known-mismatches.json.
         let mut raw = hex4_join(&exts);
-        raw.push('_');
-        raw.push_str(&hex4_join(&sigs));
+        if !sigs.is_empty() {
+            raw.push('_');
+            raw.push_str(&hex4_join(&sigs));
+        }
         sha256_12(&raw)
     };
     format!("{}_{}_{}", a, b, c)
@@ -178,6 +184,36 @@ mod tests {
         };
         assert_eq!(ja4(&ch, false), "t10i000000_000000000000_000000000000");
     }
+    /// JA4.md: without signature algorithms the extension string has no trailing `_`
+    /// (spec example `0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01`
+    /// -> 6d807ffa2a79).
+    #[test]
+    fn no_signature_algorithms_no_underscore() {
+        let ch = ClientHello {
+            legacy_version: 0x0303,
+            versions: vec![0x0304],
+            cipher_suites: vec![0x1301],
+            extensions: vec![
+                0x0000, 0x0010, 0x001b, 0x0033, 0x4469, 0x0017, 0x002d, 0x000d, 0x0005, 0x0023,
+                0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015,
+            ],
+            sni: Some("example.com".into()),
+            ..ClientHello::default()
+        };
+        let got = ja4(&ch, false);
+        assert!(got.ends_with("_6d807ffa2a79"), "{}", got);
+        // bug-5713-01.pcap's hello (extensions 5,10,11,35,23,65281, no signature algorithms):
+        // the spec gives c39ab67fec8e; Suricata prints ce66f3b797c1 (hash of the string + `_`).
+        let ch = ClientHello {
+            legacy_version: 0x0301,
+            cipher_suites: vec![0x0005],
+            extensions: vec![0x0005, 0x000a, 0x000b, 0x0023, 0x0017, 0xff01],
+            ..ClientHello::default()
+        };
+        assert!(ja4(&ch, false).ends_with("_c39ab67fec8e"), "{}", ja4(&ch, false));
+        assert_eq!(sha256_12("0005,000a,000b,0017,0023,ff01_"), "ce66f3b797c1");
+    }
+
     /// suricata-verify `tls.ja4` facts (ja4-tls, ja4-rules / ja4-tls-quic, bug-5713-02-ja4).
     #[test]
     fn corpus_suricata_ja4_facts() {
@@ -185,7 +221,8 @@ mod tests {
         let facts = [
             ("ja4-tls.pcap", "t12i1810s1_27d4652c4487_06a4338d0495"),
             ("ja4-rules.pcap", "t13d1516h2_8daaf6152771_e5627efa2ab1"),
-            ("bug-5713-01.pcap", "t10i070600_c50f5591e341_ce66f3b797c1"),
+            // bug-5713-02-ja4 expects t10i070600_c50f5591e341_ce66f3b797c1: Suricata appends
+            // `_` without signature algorithms, against JA4.md; checked in the test below.
         ];
         for (file, want) in facts {
             let conns = match corpus_tcp(&format!("suricata-verify/pcaps/{}", file)) {

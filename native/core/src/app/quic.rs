@@ -333,6 +333,19 @@ impl CryptoStream {
         }
     }
 
+    /// Records every range of `other` (the CRYPTO data of one more Initial packet of the same
+    /// connection), so a ClientHello spread over several Initials is reassembled.
+    pub fn merge(&mut self, other: &CryptoStream) {
+        for &(s, e) in other.ranges.iter() {
+            if let Some(d) = other.data.get(s..e) {
+                self.insert(s as u64, d);
+            }
+        }
+        if other.dropped {
+            self.dropped = true;
+        }
+    }
+
     /// Whether any data was dropped because of the size or fragmentation caps.
     pub fn dropped(&self) -> bool {
         self.dropped
@@ -988,6 +1001,29 @@ mod tests {
         stream.insert(0, &hello[..100]);
         assert_eq!(stream.contiguous(), &hello[..]);
         assert!(stream.first_message_complete());
+    }
+
+    #[test]
+    fn crypto_stream_merge_out_of_order_packets() {
+        // Zeek quic-39264-rand: packet 1 carries offsets 1474 and 0, packet 2 offsets 424 and
+        // 1898, packet 3 offset 1961; only the merge of all three is contiguous from 0.
+        let hello: Vec<u8> = (0..2544u32).map(|i| (i % 251) as u8).collect();
+        let mut p1 = CryptoStream::new();
+        p1.insert(1474, &hello[1474..1898]);
+        p1.insert(0, &hello[..424]);
+        let mut p2 = CryptoStream::new();
+        p2.insert(424, &hello[424..1474]);
+        p2.insert(1898, &hello[1898..1961]);
+        let mut p3 = CryptoStream::new();
+        p3.insert(1961, &hello[1961..]);
+        let mut flow = CryptoStream::new();
+        flow.merge(&p1);
+        assert_eq!(flow.contiguous().len(), 424);
+        flow.merge(&p2);
+        assert_eq!(flow.contiguous().len(), 1961);
+        flow.merge(&p3);
+        assert_eq!(flow.contiguous(), &hello[..]);
+        assert!(!flow.has_gaps() && !flow.dropped());
     }
 
     #[test]

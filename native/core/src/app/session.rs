@@ -171,7 +171,9 @@ enum Parser {
     Magic,
     /// UDP DNS: every datagram is a message.
     DnsUdp,
-    Quic { tries: u8, done: bool },
+    /// `crypto`: the client's CRYPTO stream over its Initials (a ClientHello may span several,
+    /// in any order: Zeek quic-39264-rand), bounded by `quic::MAX_CRYPTO_BYTES`.
+    Quic { tries: u8, done: bool, crypto: quic::CryptoStream },
 }
 
 #[derive(Debug)]
@@ -856,12 +858,13 @@ impl AppLayer {
                 }
                 false
             }
-            Parser::Quic { tries, done } => {
+            Parser::Quic { tries, done, crypto } => {
                 if !*done && dir == TO_SERVER && *tries < QUIC_TRIES {
                     *tries += 1;
                     match quic::decrypt_client_initial(payload) {
                         Ok(p) => {
-                            let hs = p.handshake_bytes();
+                            crypto.merge(&p.crypto);
+                            let hs = crypto.contiguous();
                             // `01 <u24 length> body`
                             let ch = if hs.len() >= 4 && hs[0] == 1 {
                                 let len = ((hs[1] as usize) << 16) | ((hs[2] as usize) << 8) | hs[3] as usize;
@@ -949,7 +952,7 @@ fn set_proto(st: &mut FlowApp, f: &mut Flow, p: u8) {
         detect::SSH => Parser::Ssh(Box::default()),
         detect::FTP => Parser::Ftp,
         detect::FTP_DATA => Parser::Magic,
-        detect::QUIC => Parser::Quic { tries: 0, done: false },
+        detect::QUIC => Parser::Quic { tries: 0, done: false, crypto: quic::CryptoStream::new() },
         _ => Parser::None,
     };
 }
