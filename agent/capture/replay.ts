@@ -113,31 +113,43 @@ export async function replayFiles(
 
   // The consumer (an EVE writer) may ask us to wait: the next chunk is read only after it has room.
   let backpressure: Promise<void> | undefined;
-  const deliver = (r: WorkerResult): void => {
-    if (r.records && r.length > 0) {
-      decodeRecords(
-        r.records,
-        r.length,
-        (rec) => {
-          summary.flows += 1;
-          const wait = onFlow(rec);
-          if (wait) backpressure = wait;
-        },
-        onWindow &&
-          ((w) => {
-            summary.windows += 1;
-            const wait = onWindow(w);
+  // Decoded record buffers wait here until the next task for their shard carries them back.
+  const giveBack: ArrayBuffer[][] = Array.from({ length: shards }, () => []);
+  const give = (s: number): ArrayBuffer[] | undefined => {
+    const g = giveBack[s]!;
+    if (g.length === 0) return undefined;
+    giveBack[s] = [];
+    return g;
+  };
+  const deliver = (r: WorkerResult, shard: number): void => {
+    r.records.forEach((buf, i) => {
+      const length = r.lengths[i] ?? 0;
+      if (length > 0) {
+        decodeRecords(
+          buf,
+          length,
+          (rec) => {
+            summary.flows += 1;
+            const wait = onFlow(rec);
             if (wait) backpressure = wait;
-          }),
-        opts.communityId,
-        onEvidence &&
-          ((e) => {
-            summary.evidence += 1;
-            const wait = onEvidence(e);
-            if (wait) backpressure = wait;
-          }),
-      );
-    }
+          },
+          onWindow &&
+            ((w) => {
+              summary.windows += 1;
+              const wait = onWindow(w);
+              if (wait) backpressure = wait;
+            }),
+          opts.communityId,
+          onEvidence &&
+            ((e) => {
+              summary.evidence += 1;
+              const wait = onEvidence(e);
+              if (wait) backpressure = wait;
+            }),
+        );
+      }
+      giveBack[shard]!.push(buf);
+    });
   };
   // A worker that dies takes its flows with it, and its replacement would wait forever for the
   // lost tasks' sequence numbers: count it, wake the main loop, and abort the replay.
@@ -215,15 +227,18 @@ export async function replayFiles(
                       indexOffset: s * regionBytes,
                       count,
                       nowNs,
+                      give: give(s),
                     })
-                  : pool.run(s, { op: 'advance', nowNs }),
+                  : pool.run(s, { op: 'advance', nowNs, give: give(s) }),
               ),
             );
           }
           const syncedTo = nowNs;
           const results = Promise.all(tasks);
           const done = delivered.then(async () => {
-            for (const r of await results) if (r) deliver(r);
+            (await results).forEach((r, s) => {
+              if (r) deliver(r, s);
+            });
             opts.onSynced?.(syncedTo);
             free.push(held);
             inFlight.delete(done);
@@ -246,9 +261,19 @@ export async function replayFiles(
     await Promise.race([Promise.all(inFlight), failed]);
     if (failure !== null) throw workerLostError();
     // End of replay: every flow ends with reason "shutdown"; collect counters.
-    const finals = await Promise.all(Array.from({ length: shards }, (_, s) => pool.run(s, { op: 'finish' })));
-    for (const r of finals) {
-      deliver(r);
+    const finals = await Promise.all(Array.from({ length: shards }, (_, s) => pool.run(s, { op: 'finish', give: give(s) })));
+    for (const [s, first] of finals.entries()) {
+      // Shard by shard, in rounds of bounded size, each delivered before the next is asked for.
+      let r = first;
+      deliver(r, s);
+      while (r.more) {
+        if (backpressure) {
+          await backpressure;
+          backpressure = undefined;
+        }
+        r = await pool.run(s, { op: 'drain', give: give(s) });
+        deliver(r, s);
+      }
       for (const [k, v] of Object.entries(r.counters ?? {})) {
         // Per-flow cost is a property of the build, not a sum over workers.
         summary.counters[k] = k === 'bytes_per_flow' ? v : (summary.counters[k] ?? 0) + v;

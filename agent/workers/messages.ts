@@ -3,7 +3,11 @@
  * `seq` numbers a shard's tasks from 0; the worker runs them in that order whatever order they
  * arrive in (see flow-worker.ts). ShardPool assigns it.
  */
-export type WorkerTask = { seq: number } & (
+export type WorkerTask = {
+  seq: number;
+  /** Record buffers the main thread has decoded and gives back to this shard (transferred). */
+  give?: ArrayBuffer[];
+} & (
   | {
       op: 'process';
       /** The chunk of capture bytes, shared by every shard's worker (read-only for them). */
@@ -17,16 +21,25 @@ export type WorkerTask = { seq: number } & (
       nowNs: bigint;
     }
   | { op: 'advance'; nowNs: bigint }
+  /** Flush every flow (reason "shutdown"); records come back in rounds, see `more`. */
   | { op: 'finish' }
+  /** The next round of records after a `finish` whose result had `more`. */
+  | { op: 'drain' }
 );
 
 /** A task as callers hand it to ShardPool (the pool numbers it). */
 export type ShardTask = WorkerTask extends infer T ? (T extends { seq: number } ? Omit<T, 'seq'> : never) : never;
 
-/** What a worker returns: drained records (transferred) and, after `finish`, its counters. */
+/**
+ * What a worker returns: drained records, in order, in `records[i]` up to `lengths[i]` bytes
+ * (transferred; give them back with a later task), and, with the last round after `finish`,
+ * its counters.
+ */
 export interface WorkerResult {
-  records: ArrayBuffer | null;
-  length: number;
+  records: ArrayBuffer[];
+  lengths: number[];
+  /** `finish` / `drain` only: records are still pending; ask again with `drain`. */
+  more: boolean;
   counters?: Record<string, number>;
 }
 

@@ -56,7 +56,9 @@ export class ShardPool {
     if (!pool) throw new RangeError(`shard ${shard} out of range 0..${this.shards - 1}`);
     const seq = this.#seq[shard]!;
     this.#seq[shard] = seq + 1;
-    return pool.run({ ...task, seq } as WorkerTask) as Promise<WorkerResult>;
+    // Record buffers given back move to the worker (they are detached here afterwards).
+    const transferList = task.give && task.give.length > 0 ? task.give : undefined;
+    return pool.run({ ...task, seq } as WorkerTask, { transferList }) as Promise<WorkerResult>;
   }
 
   /** Stop every worker now, abandoning queued tasks (after a worker was lost). */
