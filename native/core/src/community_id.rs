@@ -174,9 +174,123 @@ pub fn format(digest: &[u8; 20], base64: bool) -> String {
     out
 }
 
+/// Exact hash input of one cached entry: addresses as hashed (at most 16 bytes each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct CacheKey {
+    src: [u8; MAX_ADDR_LEN],
+    dst: [u8; MAX_ADDR_LEN],
+    src_len: u8,
+    dst_len: u8,
+    proto: u8,
+    has_ports: bool,
+    src_port: u16,
+    dst_port: u16,
+}
+
+impl CacheKey {
+    fn of(input: &CommunityIdInput) -> CacheKey {
+        let src = input.src.get(..MAX_ADDR_LEN).unwrap_or(input.src);
+        let dst = input.dst.get(..MAX_ADDR_LEN).unwrap_or(input.dst);
+        let mut k = CacheKey {
+            src: [0; MAX_ADDR_LEN],
+            dst: [0; MAX_ADDR_LEN],
+            src_len: src.len() as u8,
+            dst_len: dst.len() as u8,
+            proto: input.proto,
+            has_ports: input.has_ports,
+            src_port: input.src_port,
+            dst_port: input.dst_port,
+        };
+        k.src[..src.len()].copy_from_slice(src);
+        k.dst[..dst.len()].copy_from_slice(dst);
+        k
+    }
+}
+
+/// A fixed-size, direct-mapped cache of Community ID digests for one seed, so a flow that
+/// emits many records (evidence, then its flow record) hashes its tuple once. Entries are
+/// keyed by the exact hash input, so a hit is always the digest `community_id_v1` would give;
+/// the caller's `hint` (e.g. a flow id) only picks the slot. Fixed memory, never grows.
+#[derive(Debug, Clone)]
+pub struct CommunityIdCache {
+    seed: u16,
+    slots: Vec<Option<(CacheKey, [u8; 20])>>,
+}
+
+impl CommunityIdCache {
+    /// Number of slots (a power of two).
+    pub const SLOTS: usize = 1024;
+
+    pub fn new(seed: u16) -> CommunityIdCache {
+        CommunityIdCache { seed, slots: vec![None; Self::SLOTS] }
+    }
+
+    pub fn seed(&self) -> u16 {
+        self.seed
+    }
+
+    fn slot(hint: u64) -> usize {
+        (hint as usize) & (Self::SLOTS - 1)
+    }
+
+    /// The digest of `input` with this cache's seed, from the cache when present, else
+    /// computed and stored in `hint`'s slot.
+    pub fn get(&mut self, hint: u64, input: &CommunityIdInput) -> [u8; 20] {
+        let key = CacheKey::of(input);
+        let i = Self::slot(hint);
+        if let Some((k, d)) = &self.slots[i] {
+            if *k == key {
+                return *d;
+            }
+        }
+        let d = community_id_v1(self.seed, input);
+        self.slots[i] = Some((key, d));
+        d
+    }
+
+    /// The digest of `input` if cached in `hint`'s slot (no insertion).
+    pub fn peek(&self, hint: u64, input: &CommunityIdInput) -> Option<[u8; 20]> {
+        match &self.slots[Self::slot(hint)] {
+            Some((k, d)) if *k == CacheKey::of(input) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_matches_direct_hash_and_never_confuses_tuples() {
+        let mut cache = CommunityIdCache::new(7);
+        let a4 = [10, 0, 0, 1];
+        let b4 = [10, 0, 0, 2];
+        let a6 = [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        let inputs = [
+            CommunityIdInput { src: &a4, dst: &b4, proto: PROTO_TCP, src_port: 40000, dst_port: 443, has_ports: true },
+            CommunityIdInput { src: &a4, dst: &b4, proto: PROTO_TCP, src_port: 40001, dst_port: 443, has_ports: true },
+            CommunityIdInput { src: &a4, dst: &b4, proto: PROTO_UDP, src_port: 40000, dst_port: 443, has_ports: true },
+            CommunityIdInput { src: &a4, dst: &b4, proto: PROTO_TCP, src_port: 40000, dst_port: 443, has_ports: false },
+            CommunityIdInput { src: &b4, dst: &a4, proto: PROTO_TCP, src_port: 443, dst_port: 40000, has_ports: true },
+            CommunityIdInput { src: &a6, dst: &a6, proto: PROTO_ICMPV6, src_port: 128, dst_port: 0, has_ports: true },
+        ];
+        // Every input in the same slot (hint 0) and in its own slot, twice (miss then hit).
+        for round in 0..2 {
+            for (n, inp) in inputs.iter().enumerate() {
+                let want = community_id_v1(7, inp);
+                assert_eq!(cache.get(0, inp), want, "round {} input {} shared slot", round, n);
+                assert_eq!(cache.peek(0, inp), Some(want));
+                assert_eq!(cache.get(n as u64 + 1, inp), want, "round {} input {} own slot", round, n);
+            }
+        }
+        // The shared slot now holds the last input only; the others are not reported from it.
+        assert_eq!(cache.peek(0, &inputs[0]), None);
+        assert_eq!(cache.peek(1, &inputs[0]), Some(community_id_v1(7, &inputs[0])));
+        // A different seed is a different cache.
+        assert_ne!(CommunityIdCache::new(8).get(1, &inputs[0]), cache.get(1, &inputs[0]));
+        assert_eq!(cache.seed(), 7);
+    }
 
     /// One expectation: the tuple in packet direction, seed, rendering and expected id.
     struct V {

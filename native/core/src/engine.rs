@@ -647,7 +647,7 @@ impl FlowEngine {
     fn record_of(&self, f: &Flow, reason: EndReason) -> FlowRecord {
         let (src, _) = f.client();
         let (dst, _) = f.server();
-        let community_id = f.community_id(self.cfg.community_id_seed);
+        let community_id = f.community_id_peek(&self.app.cid);
         FlowRecord {
             ip_version: f.key.ip_version,
             proto: f.key.proto,

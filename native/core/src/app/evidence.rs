@@ -17,6 +17,7 @@ use super::ssh::SshBanner;
 use super::tls::{version_name, ClientHello, ServerHello};
 use super::x509::CertSummary;
 use super::{ja3, ja4};
+use crate::community_id::CommunityIdCache;
 use crate::flow::Flow;
 
 /// Event types (record byte 34), mirrored in `agent/native/layout.ts` `EVIDENCE_KINDS`.
@@ -56,14 +57,14 @@ pub struct EvidenceRecord {
 
 impl EvidenceRecord {
     /// A record for flow `f`; `from_server` puts the server first (src = server).
-    pub fn new(f: &Flow, cid_seed: u16, ts_ns: u64, event: u8, from_server: bool, body: String) -> EvidenceRecord {
+    pub fn new(f: &Flow, cid: &mut CommunityIdCache, ts_ns: u64, event: u8, from_server: bool, body: String) -> EvidenceRecord {
         let (c, _) = f.client();
         let (s, _) = f.server();
         let (src, dst, sp, dp) = if from_server { (s, c, f.rec_dport, f.rec_sport) } else { (c, s, f.rec_sport, f.rec_dport) };
         EvidenceRecord {
             ts_ns,
             flow_id: f.flow_id(),
-            community_id: f.community_id(cid_seed),
+            community_id: f.community_id_cached(cid),
             src,
             dst,
             src_port: sp,
@@ -81,6 +82,28 @@ impl EvidenceRecord {
 /// `tls` body: sni, version, ja3/ja3s {hash, string}, ja4, client/server ALPNs, and the first
 /// certificate's subject, issuerdn, serial, notbefore, notafter (TLS <= 1.2).
 pub fn tls_body(ch: Option<&ClientHello>, sh: Option<&ServerHello>, cert: Option<&CertSummary>) -> String {
+    tls_body_with(ch, None, sh, cert)
+}
+
+/// A ClientHello's JA3 (string, MD5 hash) and JA4, computed once for the partial and the
+/// complete `tls` record of the same hello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFingerprints {
+    pub ja3_string: String,
+    pub ja3_hash: String,
+    pub ja4: String,
+}
+
+impl ClientFingerprints {
+    pub fn of(c: &ClientHello) -> ClientFingerprints {
+        let (ja3_string, ja3_hash) = ja3::ja3(c);
+        ClientFingerprints { ja3_string, ja3_hash, ja4: ja4::ja4(c, false) }
+    }
+}
+
+/// `tls_body` with `ch`'s fingerprints already computed (`fp` must be `ClientFingerprints::of`
+/// the same `ch`; None computes them).
+pub fn tls_body_with(ch: Option<&ClientHello>, fp: Option<&ClientFingerprints>, sh: Option<&ServerHello>, cert: Option<&CertSummary>) -> String {
     let mut j = Json::new();
     if let Some(c) = cert {
         j.str(Some("subject"), &c.subject);
@@ -100,11 +123,19 @@ pub fn tls_body(ch: Option<&ClientHello>, sh: Option<&ServerHello>, cert: Option
         j.opt_str("notbefore", c.not_before.as_deref());
         j.opt_str("notafter", c.not_after.as_deref());
     }
-    if let Some(c) = ch {
-        let (s, h) = ja3::ja3(c);
+    let computed;
+    let fp = match (ch, fp) {
+        (Some(_), Some(fp)) => Some(fp),
+        (Some(c), None) => {
+            computed = ClientFingerprints::of(c);
+            Some(&computed)
+        }
+        (None, _) => None,
+    };
+    if let Some(fp) = fp {
         j.obj(Some("ja3"));
-        j.str(Some("hash"), &h);
-        j.str(Some("string"), &s);
+        j.str(Some("hash"), &fp.ja3_hash);
+        j.str(Some("string"), &fp.ja3_string);
         j.end_obj();
     }
     if let Some(s) = sh {
@@ -114,8 +145,8 @@ pub fn tls_body(ch: Option<&ClientHello>, sh: Option<&ServerHello>, cert: Option
         j.str(Some("string"), &st);
         j.end_obj();
     }
-    if let Some(c) = ch {
-        j.str(Some("ja4"), &ja4::ja4(c, false));
+    if let (Some(c), Some(fp)) = (ch, fp) {
+        j.str(Some("ja4"), &fp.ja4);
         if !c.alpn.is_empty() {
             j.arr(Some("client_alpns"));
             for a in c.alpn.iter() {
@@ -328,6 +359,32 @@ mod tests {
             dns_body(&m),
             r#"{"version":3,"type":"response","id":4660,"flags":"8180","qr":true,"rd":true,"ra":true,"opcode":0,"rcode":"NOERROR","queries":[{"rrname":"example.com","rrtype":"A"}],"answers":[{"rrname":"example.com","rrtype":"A","ttl":3600,"rdata":"93.184.216.34"}],"grouped":{"A":["93.184.216.34"]}}"#
         );
+    }
+
+    #[test]
+    fn tls_body_with_precomputed_fingerprints_is_tls_body() {
+        let ch = ClientHello {
+            legacy_version: 0x0303,
+            versions: vec![0x0a0a, 0x0304, 0x0303],
+            cipher_suites: vec![0x1a1a, 0x1301, 0xc02b],
+            extensions: vec![0x0a0a, 0, 0x10, 0x0a, 0x0b, 0x0d, 0x2b],
+            sni: Some("example.com".to_string()),
+            alpn: vec!["h2".to_string(), "http/1.1".to_string()],
+            alpn_first_raw: Some(b"h2".to_vec()),
+            groups: vec![0x1d, 0x17],
+            ec_point_formats: vec![0],
+            sig_algs: vec![0x0403, 0x0804],
+        };
+        let fp = ClientFingerprints::of(&ch);
+        assert_eq!(fp.ja4, ja4::ja4(&ch, false));
+        assert_eq!((fp.ja3_string.clone(), fp.ja3_hash.clone()), ja3::ja3(&ch));
+        let body = tls_body(Some(&ch), None, None);
+        assert!(body.contains(&format!("\"ja4\":\"{}\"", fp.ja4)) && body.contains(&fp.ja3_hash), "{}", body);
+        assert_eq!(tls_body_with(Some(&ch), Some(&fp), None, None), body);
+        assert_eq!(tls_body_with(Some(&ch), None, None, None), body);
+        // Without a ClientHello, fingerprints are ignored (no ja3/ja4).
+        assert_eq!(tls_body_with(None, Some(&fp), None, None), tls_body(None, None, None));
+        assert!(!tls_body(None, None, None).contains("ja4"));
     }
 
     #[test]

@@ -106,7 +106,21 @@ impl Json {
 
     pub fn uint(&mut self, k: Option<&str>, v: u64) {
         self.key(k);
-        self.buf.push_str(&v.to_string());
+        // Digits on the stack: no allocation per number.
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = v;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        for &d in &digits[i..] {
+            self.buf.push(d as char);
+        }
     }
 
     pub fn boolean(&mut self, k: &str, v: bool) {
@@ -177,17 +191,32 @@ pub fn cut(s: &str, max: usize) -> &str {
 /// Append `s` as a JSON string literal.
 pub fn escape_into(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    // Every byte that needs escaping is ASCII, so runs between them are whole characters:
+    // copy the runs at once, escape the rest.
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f | 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        } else {
+            out.push_str(esc);
         }
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
@@ -210,6 +239,16 @@ mod tests {
         j.end_arr();
         j.boolean("rd", true);
         assert_eq!(j.finish(), r#"{"sni":"a\"b\\c\n\u0001é","ja3":{"hash":"x"},"q":[{"n":5},"s"],"rd":true}"#);
+    }
+
+    #[test]
+    fn numbers_and_control_characters() {
+        let mut j = Json::new();
+        for v in [0u64, 7, 10, 1234567890, u64::MAX] {
+            j.uint(None, v);
+        }
+        j.str(Some("c"), "\u{0}\u{1f}\u{7f}x\u{80}\"");
+        assert_eq!(j.finish(), format!("{{0,7,10,1234567890,{},\"c\":\"\\u0000\\u001f\\u007fx\u{80}\\\"\"}}", u64::MAX));
     }
 
     #[test]

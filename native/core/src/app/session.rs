@@ -38,6 +38,7 @@ use super::evidence::{self, EvidenceRecord, EV_DNS, EV_FILEINFO, EV_HTTP, EV_QUI
 use super::probe::ftp;
 use super::{dns, http, magic, quic, ssh, tls, x509};
 use crate::flow::{Flow, TO_CLIENT, TO_SERVER};
+use crate::community_id::CommunityIdCache;
 
 /// `Flow::app_flags`: nothing more to parse; packets skip the app layer.
 pub const APP_DONE: u8 = 1;
@@ -143,6 +144,8 @@ struct TlsSt {
     sh: Option<tls::ServerHello>,
     cert: Option<x509::CertSummary>,
     server_done: bool,
+    /// `ch`'s JA3/JA4, computed once for its partial record and reused by the complete one.
+    fp: Option<evidence::ClientFingerprints>,
 }
 
 #[derive(Debug, Default)]
@@ -216,7 +219,8 @@ pub struct AppLayer {
     /// Set when the last call reversed the flow's direction (`Flow::swap_direction`): the
     /// engine re-files its window accounting.
     pub reversed: bool,
-    cid_seed: u16,
+    /// Community IDs of flows with evidence (the flow record reads it too: `engine.rs`).
+    pub cid: CommunityIdCache,
 }
 
 /// A TCP segment's sequence number and flags.
@@ -228,7 +232,7 @@ pub struct TcpSeg {
 
 impl AppLayer {
     pub fn new(cfg: AppConfig, cid_seed: u16) -> AppLayer {
-        AppLayer { cfg, states: SlotMap::default(), bytes: 0, expect: Vec::new(), counters: AppCounters::default(), out: Vec::new(), reversed: false, cid_seed }
+        AppLayer { cfg, states: SlotMap::default(), bytes: 0, expect: Vec::new(), counters: AppCounters::default(), out: Vec::new(), reversed: false, cid: CommunityIdCache::new(cid_seed) }
     }
 
     pub fn enabled(&self) -> bool {
@@ -248,13 +252,13 @@ impl AppLayer {
             self.counters.evidence_truncated += 1;
         }
         self.counters.evidence_records += 1;
-        self.out.push(EvidenceRecord::new(f, self.cid_seed, ts_ns, event, from_server, body));
+        self.out.push(EvidenceRecord::new(f, &mut self.cid, ts_ns, event, from_server, body));
     }
 
     /// An early, partial copy of evidence whose transaction is still in progress (session
     /// evidence for alerts that cannot wait; not an EVE event, not in `evidence_records`).
     fn emit_partial(&mut self, f: &Flow, ts_ns: u64, event: u8, body: String) {
-        let mut e = EvidenceRecord::new(f, self.cid_seed, ts_ns, event, false, body);
+        let mut e = EvidenceRecord::new(f, &mut self.cid, ts_ns, event, false, body);
         e.partial = true;
         self.out.push(e);
     }
@@ -333,7 +337,7 @@ impl AppLayer {
         match parser {
             Parser::Tls(t) => {
                 if t.ch.is_some() || t.sh.is_some() {
-                    let body = evidence::tls_body(t.ch.as_ref(), t.sh.as_ref(), t.cert.as_ref());
+                    let body = evidence::tls_body_with(t.ch.as_ref(), t.fp.as_ref(), t.sh.as_ref(), t.cert.as_ref());
                     self.emit(f, ts_ns, EV_TLS, false, body);
                 }
             }
@@ -558,7 +562,9 @@ impl AppLayer {
                 tls::Parse::Done(ch) => {
                     if !t.server_done {
                         // The ServerHello may be late or never come: SNI and JA4 now.
-                        self.emit_partial(f, ts_ns, EV_TLS, evidence::tls_body(Some(&ch), None, None));
+                        let fp = evidence::ClientFingerprints::of(&ch);
+                        self.emit_partial(f, ts_ns, EV_TLS, evidence::tls_body_with(Some(&ch), Some(&fp), None, None));
+                        t.fp = Some(fp);
                     }
                     t.ch = Some(ch);
                     t.client_done = true;
@@ -613,10 +619,11 @@ impl AppLayer {
         }
         if t.client_done && t.server_done {
             if t.ch.is_some() || t.sh.is_some() {
-                let body = evidence::tls_body(t.ch.as_ref(), t.sh.as_ref(), t.cert.as_ref());
+                let body = evidence::tls_body_with(t.ch.as_ref(), t.fp.as_ref(), t.sh.as_ref(), t.cert.as_ref());
                 self.emit(f, ts_ns, EV_TLS, false, body);
             }
             t.ch = None;
+            t.fp = None;
             t.sh = None;
             return true;
         }

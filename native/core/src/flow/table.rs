@@ -11,7 +11,7 @@
 
 use super::key::{FlowKey, PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP};
 use super::timeout::{FlowState, ProtoClass, Timeouts};
-use crate::community_id::{community_id_v1, CommunityIdInput};
+use crate::community_id::{community_id_v1, CommunityIdCache, CommunityIdInput};
 use crate::hash::mix64;
 
 const NONE: u32 = u32::MAX;
@@ -216,14 +216,27 @@ impl Flow {
 
     /// Community ID v1 digest of the flow as its record prints it (client first).
     pub fn community_id(&self, seed: u16) -> [u8; 20] {
+        self.with_community_id_input(|input| community_id_v1(seed, input))
+    }
+
+    /// `community_id` through `cache` (hashed once per tuple while it stays cached).
+    pub fn community_id_cached(&self, cache: &mut CommunityIdCache) -> [u8; 20] {
+        let hint = self.flow_id();
+        self.with_community_id_input(|input| cache.get(hint, input))
+    }
+
+    /// `community_id(cache.seed())`, read from `cache` when there, without inserting.
+    pub fn community_id_peek(&self, cache: &CommunityIdCache) -> [u8; 20] {
+        let hint = self.flow_id();
+        self.with_community_id_input(|input| cache.peek(hint, input).unwrap_or_else(|| community_id_v1(cache.seed(), input)))
+    }
+
+    fn with_community_id_input<R>(&self, g: impl FnOnce(&CommunityIdInput) -> R) -> R {
         let (src, _) = self.client();
         let (dst, _) = self.server();
         let alen = if self.key.ip_version == 6 { 16 } else { 4 };
         let has_ports = matches!(self.key.proto, PROTO_TCP | PROTO_UDP | PROTO_SCTP | PROTO_ICMP | PROTO_ICMPV6);
-        community_id_v1(
-            seed,
-            &CommunityIdInput { src: &src[..alen], dst: &dst[..alen], proto: self.key.proto, src_port: self.rec_sport, dst_port: self.rec_dport, has_ports },
-        )
+        g(&CommunityIdInput { src: &src[..alen], dst: &dst[..alen], proto: self.key.proto, src_port: self.rec_sport, dst_port: self.rec_dport, has_ports })
     }
 
     fn list_id(&self) -> u8 {
