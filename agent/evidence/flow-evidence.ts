@@ -21,6 +21,7 @@
 import type { AlertEvidence, ExfilAlert, WindowAggregate } from '../verdict/types.js';
 import type { GroupEvidence } from '../verdict/verdict.js';
 import { normalizeName, type PassiveDns } from './passive-dns.js';
+import { TimeHeap } from './time-heap.js';
 import type { EvidenceEvent } from './types.js';
 
 /** Items kept per list, per flow and per alert. */
@@ -123,7 +124,7 @@ export class FlowEvidence {
    * summary (the full scan once per packet-time second was the main thread's largest cost on a
    * replay). An entry whose summary was re-opened, re-ended or dropped since is skipped.
    */
-  private readonly ended: { end: bigint; s: FlowSummary }[] = [];
+  private readonly ended = new TimeHeap<{ at: bigint; s: FlowSummary }>();
 
   constructor(opts: Partial<FlowEvidenceOptions> = {}, private readonly log?: FlowEvidenceLog) {
     this.opts = { ...FLOW_EVIDENCE_DEFAULTS, ...opts };
@@ -164,7 +165,7 @@ export class FlowEvidence {
     const s = this.flows.get(communityId);
     if (s) {
       s.end_ns = endNs;
-      this.pushEnded({ end: endNs, s });
+      this.ended.push({ at: endNs, s });
     }
   }
 
@@ -207,9 +208,8 @@ export class FlowEvidence {
   /** Drop the summaries of flows that ended before every window counting them could close. */
   sweep(): number {
     let n = 0;
-    const h = this.ended;
-    while (h.length > 0 && h[0]!.end + this.retainNs < this.syncedNs) {
-      const { end, s } = this.popEnded();
+    for (let at = this.ended.peekAt(); at !== null && at + this.retainNs < this.syncedNs; at = this.ended.peekAt()) {
+      const { at: end, s } = this.ended.pop()!;
       if (s.end_ns === end && this.flows.get(s.community_id) === s) {
         this.flows.delete(s.community_id);
         n++;
@@ -218,37 +218,6 @@ export class FlowEvidence {
     this.stats.dropped_after_end += n;
     this.stats.flows = this.flows.size;
     return n;
-  }
-
-  private pushEnded(e: { end: bigint; s: FlowSummary }): void {
-    const h = this.ended;
-    let i = h.push(e) - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.end <= e.end) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = e;
-  }
-
-  private popEnded(): { end: bigint; s: FlowSummary } {
-    const h = this.ended;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const c = l + 1 < h.length && h[l + 1]!.end < h[l]!.end ? l + 1 : l;
-        if (h[c]!.end >= last.end) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
   }
 
   /** The flows of a group: its listed community_ids and its largest flow. */

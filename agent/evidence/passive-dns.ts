@@ -14,6 +14,7 @@
  *   counts `evicted_live` and logs loudly.
  */
 import { canonicalAddress } from './address.js';
+import { TimeHeap } from './time-heap.js';
 import type { EvidenceEvent } from './types.js';
 
 export interface PassiveDnsOptions {
@@ -62,7 +63,7 @@ export class PassiveDns {
    * thread). Entries whose address was dropped or answered again since are skipped; the heap is
    * rebuilt from the live entries when stale ones outnumber them.
    */
-  private heap: { exp: bigint; addr: string; e: Entry }[] = [];
+  private readonly heap = new TimeHeap<{ at: bigint; addr: string; e: Entry }>();
   readonly stats: PassiveDnsStats = { responses: 0, records: 0, entries: 0, evicted: 0, evicted_live: 0, expired: 0 };
   private readonly opts: PassiveDnsOptions;
 
@@ -131,7 +132,7 @@ export class PassiveDns {
     }
     if (expiry > e.maxExpiry) {
       e.maxExpiry = expiry;
-      this.push({ exp: expiry, addr, e });
+      this.push({ at: expiry, addr, e });
     }
     while (this.entries.size > this.opts.max_entries) {
       const [oldAddr, oldEntry] = this.entries.entries().next().value as [string, Entry];
@@ -170,9 +171,8 @@ export class PassiveDns {
   /** Drop every address whose names all expired before `nowNs` (call now and then). */
   expire(nowNs: bigint): number {
     let n = 0;
-    const h = this.heap;
-    while (h.length > 0 && h[0]!.exp < nowNs) {
-      const { exp, addr, e } = this.pop();
+    for (let at = this.heap.peekAt(); at !== null && at < nowNs; at = this.heap.peekAt()) {
+      const { at: exp, addr, e } = this.heap.pop()!;
       if (e.maxExpiry === exp && this.entries.get(addr) === e) {
         this.entries.delete(addr);
         n++;
@@ -187,43 +187,12 @@ export class PassiveDns {
     return this.entries.size;
   }
 
-  private push(item: { exp: bigint; addr: string; e: Entry }): void {
-    if (this.heap.length >= 2 * this.entries.size + 1024) {
+  private push(item: { at: bigint; addr: string; e: Entry }): void {
+    if (this.heap.size >= 2 * this.entries.size + 1024) {
       // Mostly stale: keep one entry per live address.
-      this.heap = [];
-      for (const [addr, e] of this.entries) if (e !== item.e) this.siftUp({ exp: e.maxExpiry, addr, e });
+      this.heap.clear();
+      for (const [addr, e] of this.entries) if (e !== item.e) this.heap.push({ at: e.maxExpiry, addr, e });
     }
-    this.siftUp(item);
-  }
-
-  private siftUp(item: { exp: bigint; addr: string; e: Entry }): void {
-    const h = this.heap;
-    let i = h.push(item) - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.exp <= item.exp) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = item;
-  }
-
-  private pop(): { exp: bigint; addr: string; e: Entry } {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const c = l + 1 < h.length && h[l + 1]!.exp < h[l]!.exp ? l + 1 : l;
-        if (h[c]!.exp >= last.exp) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
+    this.heap.push(item);
   }
 }
