@@ -79,12 +79,6 @@ impl EvidenceRecord {
     }
 }
 
-/// `tls` body: sni, version, ja3/ja3s {hash, string}, ja4, client/server ALPNs, and the first
-/// certificate's subject, issuerdn, serial, notbefore, notafter (TLS <= 1.2).
-pub fn tls_body(ch: Option<&ClientHello>, sh: Option<&ServerHello>, cert: Option<&CertSummary>) -> String {
-    tls_body_with(ch, None, sh, cert)
-}
-
 /// A ClientHello's JA3 (string, MD5 hash) and JA4, computed once for the partial and the
 /// complete `tls` record of the same hello.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,8 +95,10 @@ impl ClientFingerprints {
     }
 }
 
-/// `tls_body` with `ch`'s fingerprints already computed (`fp` must be `ClientFingerprints::of`
-/// the same `ch`; None computes them).
+/// `tls` body: sni, version, ja3/ja3s {hash, string}, ja4, client/server ALPNs, and the first
+/// certificate's subject, issuerdn, serial, notbefore, notafter (TLS <= 1.2). `fp` carries `ch`'s
+/// fingerprints when already computed (it must be `ClientFingerprints::of` the same `ch`; None
+/// computes them).
 pub fn tls_body_with(ch: Option<&ClientHello>, fp: Option<&ClientFingerprints>, sh: Option<&ServerHello>, cert: Option<&CertSummary>) -> String {
     let mut j = Json::new();
     if let Some(c) = cert {
@@ -362,7 +358,7 @@ mod tests {
     }
 
     #[test]
-    fn tls_body_with_precomputed_fingerprints_is_tls_body() {
+    fn tls_body_with_precomputed_fingerprints_equals_computed() {
         let ch = ClientHello {
             legacy_version: 0x0303,
             versions: vec![0x0a0a, 0x0304, 0x0303],
@@ -378,13 +374,12 @@ mod tests {
         let fp = ClientFingerprints::of(&ch);
         assert_eq!(fp.ja4, ja4::ja4(&ch, false));
         assert_eq!((fp.ja3_string.clone(), fp.ja3_hash.clone()), ja3::ja3(&ch));
-        let body = tls_body(Some(&ch), None, None);
+        let body = tls_body_with(Some(&ch), None, None, None);
         assert!(body.contains(&format!("\"ja4\":\"{}\"", fp.ja4)) && body.contains(&fp.ja3_hash), "{}", body);
         assert_eq!(tls_body_with(Some(&ch), Some(&fp), None, None), body);
-        assert_eq!(tls_body_with(Some(&ch), None, None, None), body);
         // Without a ClientHello, fingerprints are ignored (no ja3/ja4).
-        assert_eq!(tls_body_with(None, Some(&fp), None, None), tls_body(None, None, None));
-        assert!(!tls_body(None, None, None).contains("ja4"));
+        assert_eq!(tls_body_with(None, Some(&fp), None, None), tls_body_with(None, None, None, None));
+        assert!(!tls_body_with(None, None, None, None).contains("ja4"));
     }
 
     #[test]
