@@ -193,8 +193,10 @@ describe.skipIf(!HAVE_CORPUS)('app-layer corpus parity', () => {
   it('prints the run time', () => {
     console.log(`app parity: total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (WRITE) {
-      writeFileSync('/tmp/app-parity-bad.json', JSON.stringify(allBad, null, 1));
-      writeFileSync('/tmp/app-parity-rates.json', JSON.stringify(rates, null, 1));
+      // EXFIL_PARITY_WRITE=1 writes into /tmp; any other value names the directory to write into.
+      const dir = WRITE === '1' ? '/tmp' : WRITE;
+      writeFileSync(path.join(dir, 'app-parity-bad.json'), JSON.stringify(allBad, null, 1));
+      writeFileSync(path.join(dir, 'app-parity-rates.json'), JSON.stringify(rates, null, 1));
     }
   });
 });
