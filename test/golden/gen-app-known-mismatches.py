@@ -7,8 +7,11 @@
 # bar) are set from /tmp/app-parity-rates.json (written by the same run) to the measured rate rounded down to 0.01;
 # lowering a recorded floor is refused unless EXFIL_LOWER_FLOOR=1.
 import json,subprocess,collections,math,os
-C='/work/shared/corpus/'
-bad=json.load(open('/tmp/app-parity-bad.json'))
+C=os.path.join(os.path.dirname(os.path.abspath(__file__)),'..','..','..','shared','corpus')+'/'
+# The directory the parity run wrote into (EXFIL_PARITY_WRITE=DIR; 1 means /tmp).
+OUT=os.environ.get('EXFIL_PARITY_WRITE','/tmp')
+OUT='/tmp' if OUT in ('','1') else OUT
+bad=json.load(open(os.path.join(OUT,'app-parity-bad.json')))
 facts=[json.loads(l) for l in open(C+'ndpi/expectations.jsonl')]
 alpn={}
 for f in facts:
@@ -19,12 +22,26 @@ QUICV={'quic-23.pcap':'draft-23 (0xff000017)','quic-24.pcap':'draft-24 (0xff0000
  'gquic.pcap':'Google QUIC Q050 (0x51303530)','doq.pcapng':'draft-32 (0xff000020)'}
 UPGRADE={'smtp-starttls.pcap':'SMTP STARTTLS','imap-starttls.pcap':'IMAP STARTTLS','pop3_stls.pcap':'POP3 STLS','ftp-start-tls.pcap':'FTP AUTH TLS',
  'ftp__ftp-auth-tls.pcap':'FTP AUTH TLS','rdp__rdp-to-ssl.pcap':'RDP negotiation (TLS after the X.224 connection request)','rdp_over_tls.pcap':'RDP negotiation (TLS after the X.224 connection request)'}
-def no_sni(pcap,sel):
+def hello_snis(pcap,sport,dport):
+  """The server_name of each ClientHello sent from port `sport` (TCP or QUIC), '' where the hello has no SNI
+  extension; None when tshark finds no ClientHello. TLS on a non-standard TCP port is decoded as TLS (-d)."""
   try:
-    out=subprocess.run(['tshark','-r',C+pcap,'-Y','tls.handshake.type==1 && tcp.srcport==%d'%sel['src_port'],'-T','fields','-e','tls.handshake.extensions_server_name'],capture_output=True,text=True,timeout=60).stdout
-  except Exception: return False
-  lines=[l for l in out.split('\n') if l!='' or True][:-1]
-  return len(lines)>0 and all(l.strip()=='' for l in lines)
+    out=subprocess.run(['tshark','-r',C+pcap,'-d','tcp.port==%d,tls'%dport,'-Y','tls.handshake.type==1 && (tcp.srcport==%d || udp.srcport==%d)'%(sport,sport),
+                        '-T','fields','-e','tls.handshake.extensions_server_name'],capture_output=True,text=True,timeout=60).stdout
+  except Exception: return None
+  lines=out.split('\n')[:-1]
+  return [l.strip() for l in lines] if lines else None
+def no_sni(pcap,sport,dport):
+  s=hello_snis(pcap,sport,dport)
+  return s is not None and all(x=='' for x in s)
+def ip_literal_sni(pcap,sport,dport):
+  import ipaddress
+  s=hello_snis(pcap,sport,dport)
+  if not s or any(x=='' for x in s): return None
+  try:
+    for x in s: ipaddress.ip_address(x)
+  except ValueError: return None
+  return s[0]
 prev=json.load(open('test/golden/app-known-mismatches.json'))
 prev_floors=prev.get('floors',{}) if isinstance(prev,dict) else {}
 prev_list=prev['mismatches'] if isinstance(prev,dict) else prev
@@ -59,13 +76,22 @@ for b in bad:
       fi=None
       # flow index from key
       a=alpn.get((pcap,int(p[2]))) if p[2].isdigit() else None
-      first=(a or '').split(',')[0]
+      # nDPI's alpn_advertised facts separate the ALPN list with ';'.
+      first=(a or '').replace(';',',').split(',')[0]
       if first and ea[0][8:10]==first[:2] and ga[0][8:10]==first[0]+first[-1]:
         parts.append(f"nDPI (Oct 2024) printed the first two characters of the first ALPN '{first}' ({ea[0][8:10]}); the JA4 spec and Suricata take its first and last ({ga[0][8:10]})")
+      elif first and ga[0][8:10]==first[0]+first[-1] and ea[0][8:10] not in (first[:2],first[0]+first[-1]):
+        parts.append(f"nDPI's older build printed ALPN characters '{ea[0][8:10]}' although its own alpn_advertised fact for this flow is '{a}': the JA4 spec's first and last characters of '{first}' are '{ga[0][8:10]}'")
       else: ok=False
     if ok and 3 in diffs:
-      if ea[0][3]=='d' and ga[0][3]=='i' and no_sni(pcap,json.loads(json.dumps({'src_port':int(p[4].split()[1])}))):
+      # The selector's source may be either side (nDPI's first-packet sender): try both ports.
+      ports=[int(x) for x in p[4].split()[1::2]] if len(p[4].split())>=4 else []
+      pairs=[(ports[0],ports[1]),(ports[1],ports[0])] if len(ports)==2 else []
+      if ea[0][3]=='d' and ga[0][3]=='i' and any(no_sni(pcap,a_,b_) for a_,b_ in pairs):
         parts.append("the ClientHello has no server_name extension (tshark), so the JA4 spec's SNI flag is 'i'; nDPI's older build printed 'd'")
+      elif ea[0][3]=='i' and ga[0][3]=='d' and any(ip_literal_sni(pcap,a_,b_) for a_,b_ in pairs):
+        lit=next(ip_literal_sni(pcap,a_,b_) for a_,b_ in pairs if ip_literal_sni(pcap,a_,b_))
+        parts.append(f"the ClientHello has a server_name extension holding the IP literal '{lit}' (tshark); the JA4 spec's SNI flag is 'd' whenever the extension is present (Suricata's rust/src/ja4.rs sets domain on the extension's presence); nDPI's older build printed 'i'")
       else: ok=False
     if ok: reason='; '.join(parts)
   if not reason and src=='ndpi' and name=='tls_invalid_reads.pcap':
@@ -108,7 +134,7 @@ seen={e['key'] for e in known}
 for e in prev_list:
   if e.get('applicable') is False and e['key'] not in seen:
     e=dict(e); e.setdefault('category','verified'); known.append(e); seen.add(e['key']); cnt['kept not applicable']+=1
-rates=json.load(open('/tmp/app-parity-rates.json'))
+rates=json.load(open(os.path.join(OUT,'app-parity-rates.json')))
 floors={}
 for g,r in rates.items():
   if r['rate']>=r['bar']: continue
