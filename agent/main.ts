@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, loadConfig, type SensorConfig } from './config/load.js';
 import { parseSize } from './config/units.js';
 import { ConfigError, formatConfigIssue, SensorError, UsageError } from './errors.js';
+import { warnCapsHit } from './obs/cap-counters.js';
 import { logger, setLogLevel } from './obs/logger.js';
 import { ProgressLine } from './obs/progress.js';
 import { LineWriter } from './output/eve.js';
@@ -168,6 +169,7 @@ async function replayCommand(args: string[]): Promise<number> {
     },
     'replay finished',
   );
+  warnCapsHit(log, summary.counters);
   for (const err of summary.fileErrors) {
     log.error({ code: err.code, file: err.file, offset: err.offset, reason: err.reason }, err.message);
     process.stderr.write(`exfil-sensor: ${err.message}\n`);

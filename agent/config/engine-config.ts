@@ -30,6 +30,9 @@ export function engineConfigText(cfg: SensorConfig, opts: EngineConfigOptions = 
     `emergency_syn_only=${f.emergency_syn_only}`,
     `recursion_tracking=${f.recursion_tracking}`,
     `icmp_error_flows=${f.icmp_error_flows}`,
+    `app_layer=${cfg.app_layer.enabled}`,
+    `app_memcap_bytes=${cfg.app_layer.memcap_bytes}`,
+    `app_stream_depth=${cfg.app_layer.stream_depth_bytes}`,
   ];
   for (const c of CLASSES) {
     const t = f.timeouts[c];

@@ -201,6 +201,15 @@ export const SENSOR_CONFIG_SCHEMA: SchemaNode = {
       },
       { reloadable: false },
     ),
+    app_layer: section(
+      'session parsing in the Rust core per worker (app_proto; tls, quic, http, dns, ssh evidence): TCP is reassembled in order up to stream_depth per direction',
+      {
+        enabled: bool('parse sessions; false = flows and windows only (no app_proto, no evidence; about 2.5x cheaper per packet)', true),
+        memcap: unit('memory of reassembly buffers and per-session parser state per worker; above it new sessions are not inspected (counted as app_memcap_hits, logged)', size('1 MiB', '64 GiB'), '64 MiB'),
+        stream_depth: unit('bytes of each direction of a TCP session reassembled and parsed (Suricata stream.reassembly.depth); later bytes are counted, not parsed', size('1 KiB', '1 MiB'), '32 KiB'),
+      },
+      { reloadable: false },
+    ),
     evidence: section('session evidence on the main thread: passive DNS and per-flow summaries attached to flows and alerts', {
       max_flows: int('most per-flow evidence summaries held (least recently touched evicted first, counted and logged)', 200_000, 1, 100_000_000),
       passive_dns: section('address -> names from the DNS answers seen, expiring by TTL in packet time', {

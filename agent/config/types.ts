@@ -78,6 +78,7 @@ export interface SensorConfig {
     timeouts: Record<TimeoutClass, FlowTimeouts>;
   };
   community_id: { seed: number; base64: boolean };
+  app_layer: { enabled: boolean; memcap_bytes: number; stream_depth_bytes: number };
   evidence: { max_flows: number; passive_dns: { max_entries: number; ttl_floor_seconds: number; ttl_ceiling_seconds: number } };
   verdict: VerdictOptions;
   intel: {

@@ -153,9 +153,19 @@ export class LineWriter {
     this.#buf = [];
     this.#bufLen = 0;
     if (this.#stream.write(text)) return undefined;
+    // Each wait removes the listener it did not need, so long runs do not pile up 'error'
+    // listeners (one per full 1 MiB buffer) on the stream.
     return new Promise((resolve, reject) => {
-      this.#stream.once('drain', () => resolve());
-      this.#stream.once('error', reject);
+      const onDrain = (): void => {
+        this.#stream.off('error', onError);
+        resolve();
+      };
+      const onError = (e: Error): void => {
+        this.#stream.off('drain', onDrain);
+        reject(e);
+      };
+      this.#stream.once('drain', onDrain);
+      this.#stream.once('error', onError);
     });
   }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
+import { HAVE_TOOLS, pcapgen } from '../helpers/pcapgen.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'exfil-check-config-'));
 const BROKEN = path.join(REPO, 'test/fixtures/config/broken.yaml');
@@ -167,5 +168,29 @@ describe('exfil-sensor replay --config', () => {
     const r = runCli(['replay', pcap, '--alerts', path.join(tmp, 'no-such-dir', 'alerts.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/exfil-sensor: cannot write .*no-such-dir\/alerts\.json: ENOENT/);
+  });
+});
+
+describe.skipIf(!HAVE_TOOLS)('exfil-sensor replay --config: app_layer', () => {
+  const eve = (stdout: string): Record<string, unknown>[] =>
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('app_layer.enabled false: flows without app_proto and no evidence events; true (default): both', { timeout: 120_000 }, () => {
+    const cap = pcapgen(0.01);
+    const off = path.join(tmp, 'app-off.yaml');
+    writeFileSync(off, 'sensor_id: cli-test\nworkers: 1\napp_layer: {enabled: false}\n');
+    const withOff = eve(runCli(['replay', cap.pcap, '--config', off, '--eve', '-']).stdout);
+    const withOn = eve(runCli(['replay', cap.pcap, '--eve', '-', '--workers', '1']).stdout);
+    const kinds = (events: Record<string, unknown>[]): Set<unknown> => new Set(events.map((e) => e.event_type));
+    expect(kinds(withOn)).toContain('tls');
+    expect(kinds(withOff)).not.toContain('tls');
+    expect(kinds(withOff)).not.toContain('dns');
+    const flowsOff = withOff.filter((e) => e.event_type === 'flow');
+    expect(flowsOff.length).toBe(withOn.filter((e) => e.event_type === 'flow').length);
+    expect(flowsOff.every((e) => e.app_proto === undefined || e.app_proto === null)).toBe(true);
   });
 });

@@ -39,6 +39,11 @@ describe('engine config text', () => {
     expect(() => new native.FlowEngine(engineConfigText(cfg))).not.toThrow();
     const big = ok('window: {length: 7d}\nflow: {hash_seed: 9007199254740991}\ncommunity_id: {seed: 65535}\n');
     expect(() => new native.FlowEngine(engineConfigText(big))).not.toThrow();
+    for (const app of ['{memcap: 64 GiB, stream_depth: 1 MiB}', '{memcap: 1 MiB, stream_depth: 1 KiB, enabled: false}']) {
+      const text = engineConfigText(ok(`app_layer: ${app}\n`));
+      expect(() => new native.FlowEngine(text), app).not.toThrow();
+    }
+    expect(engineConfigText(ok('app_layer: {stream_depth: 1 KiB, enabled: false}\n'))).toContain('app_layer=false\napp_memcap_bytes=67108864\napp_stream_depth=1024\n');
   });
 
   it('renders every flow setting and, on request, the window keys', () => {
