@@ -159,7 +159,7 @@ describe.skipIf(!HAVE_CORPUS)('app-layer corpus parity', () => {
   it('JA3: every printed ja3/ja3s hash is the MD5 of its printed string (spec vectors: Rust unit test)', async () => {
     // The two ja3-spec vectors are string -> MD5 pairs; no N-API route reaches our MD5 with an
     // arbitrary string, so they are checked by `cargo test -p sensor_core app::ja3` (which reads
-    // them from the corpus). Here the same string-to-hash step is checked on every JA3/JA3S the
+    // them from the corpus file, like this test). Here the same string-to-hash step is checked on every JA3/JA3S the
     // pipeline printed for the corpus, against node's MD5.
     const spec = loadFacts('ja3-spec/expectations.jsonl') as (Fact & { input_ja3_string: string })[];
     for (const v of spec) expect(createHash('md5').update(v.input_ja3_string).digest('hex')).toBe(v.expected);
@@ -177,7 +177,7 @@ describe.skipIf(!HAVE_CORPUS)('app-layer corpus parity', () => {
         }
       }
     }
-    console.log(`app parity ja3 string->hash: ${n - bad.length}/${n} printed JA3/JA3S hashes are the MD5 of their strings; ja3-spec vectors ${spec.length} (checked in Rust)`);
+    console.log(`app parity ja3 string->hash: ${n - bad.length}/${n} printed JA3/JA3S hashes are the MD5 of their strings; ja3-spec vectors ${spec.length}/${spec.length} (string -> MD5 here; the Rust MD5 on the same corpus file: cargo test ja3_spec_vectors_from_the_corpus)`);
     expect(n).toBeGreaterThan(0);
     expect(bad).toEqual([]);
   });

@@ -78,6 +78,41 @@ mod tests {
         );
     }
 
+    /// The value of `"key": "..."` in one JSON line (the corpus writes plain strings, no escapes).
+    fn json_str<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+        let at = line.find(&format!("\"{}\": \"", key))? + key.len() + 5;
+        let end = line[at..].find('"')?;
+        Some(&line[at..at + end])
+    }
+
+    #[test]
+    fn ja3_spec_vectors_from_the_corpus() {
+        // Every string -> MD5 vector of the shared corpus (CI has ../shared beside the checkout);
+        // the two above are its copy for a checkout without it.
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/ja3-spec/expectations.jsonl");
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                println!("ja3-spec vectors: corpus not found ({}): {}; skipped", file, e);
+                return;
+            }
+        };
+        let (mut ok, mut total) = (0, 0);
+        for line in text.lines().filter(|l| l.contains("\"input_ja3_string\"")) {
+            let input = json_str(line, "input_ja3_string").expect("input_ja3_string");
+            let expected = json_str(line, "expected").expect("expected");
+            total += 1;
+            if ja3_hash(input) == expected {
+                ok += 1;
+            } else {
+                println!("ja3-spec vector mismatch: {} -> {} (expected {})", input, ja3_hash(input), expected);
+            }
+        }
+        println!("ja3-spec vectors: {}/{} = 100 % required", ok, total);
+        assert!(total > 0, "no vectors in {}", file);
+        assert_eq!(ok, total);
+    }
+
     #[test]
     fn suricata_verify_string_hash_pairs() {
         // tls/tls13-draft19, tls13-draft22, tls13-draft28 and tls/tls-ja3s expectations.
