@@ -18,6 +18,7 @@ export const ErrorCodes = {
   TRANSPORT_PAYLOAD: 'SENSOR_ERR_TRANSPORT_PAYLOAD',
   TRANSPORT_CONFIG: 'SENSOR_ERR_TRANSPORT_CONFIG',
   TRANSPORT_COLLECTOR: 'SENSOR_ERR_TRANSPORT_COLLECTOR',
+  METRICS: 'SENSOR_ERR_METRICS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

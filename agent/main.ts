@@ -19,7 +19,7 @@ const USAGE = `usage:
                                       a local collector; print the alerts, what it stored and its page URL
   exfil-sensor replay FILE... [--config F] [--eve OUT] [--alerts OUT] [--eve-windows alerting|all|none]
                               [--workers N] [--memcap SIZE] [--community-id-seed N] [--community-id-hex]
-                              [--flows-only] [--no-progress] [--collector URL] [--spool DIR]
+                              [--flows-only] [--no-progress] [--collector URL] [--spool DIR] [--metrics ADDR]
   exfil-sensor check-config F         validate a config file, print every error with its line
 
   --config F             sensor config (YAML, see config/sensor.yaml); the options below override it
@@ -36,6 +36,8 @@ const USAGE = `usage:
                          collector.token, TLS and spool settings from the config; at the end the replay waits
                          up to transport.drain_timeout for delivery, the rest stays spooled for the next start
   --spool DIR            spool directory (default: transport.spool.path)
+  --metrics ADDR         serve Prometheus metrics on http://ADDR/metrics while the replay runs (host:port,
+                         port 0 = any free port, logged); metrics.listen is for live capture
 `;
 
 function intOption(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
@@ -66,6 +68,7 @@ async function replayCommand(args: string[]): Promise<number> {
         'flows-only': { type: 'boolean', default: false },
         collector: { type: 'string' },
         spool: { type: 'string' },
+        metrics: { type: 'string' },
       },
     });
   } catch (e) {
@@ -123,9 +126,20 @@ async function replayCommand(args: string[]): Promise<number> {
     // The first pull lands before the first packet (a failed pull is logged; the replay goes on).
     await transport.pullSuppressions();
   }
+  // Metrics are served only when asked: a replay is a short offline run.
+  let metrics: import('./obs/metrics.js').SensorMetrics | undefined;
+  let metricsServer: import('./obs/metrics.js').MetricsServer | null = null;
+  if (values.metrics !== undefined) {
+    const { SensorMetrics, serveMetrics } = await import('./obs/metrics.js');
+    metrics = new SensorMetrics();
+    const t = transport;
+    if (t) metrics.setTransport(() => t.stats());
+    metricsServer = await serveMetrics(values.metrics, metrics, logger('metrics'));
+  }
   let run;
   try {
     run = await runReplay(files, cfg, {
+      metrics,
       eve,
       alerts: flowsOnly ? null : alertsOut,
       eveWindows,
@@ -137,6 +151,7 @@ async function replayCommand(args: string[]): Promise<number> {
   } catch (e) {
     // Whatever was spooled stays for the next start.
     await transport?.close({ drainTimeoutMs: 0 }).catch(() => undefined);
+    await metricsServer?.close();
     throw e;
   }
   if (transport) {
@@ -174,6 +189,7 @@ async function replayCommand(args: string[]): Promise<number> {
     log.error({ code: err.code, file: err.file, offset: err.offset, reason: err.reason }, err.message);
     process.stderr.write(`exfil-sensor: ${err.message}\n`);
   }
+  await metricsServer?.close();
   return summary.fileErrors.length > 0 ? 1 : 0;
 }
 

@@ -10,6 +10,7 @@ import { alertEvent, windowEvent } from './output/alert-events.js';
 import { SessionEvidence } from './evidence/session-evidence.js';
 import type { EvidenceEvent } from './evidence/types.js';
 import { evidenceEvent, flowEvent, formatCommunityId, type LineWriter } from './output/eve.js';
+import type { SensorMetrics } from './obs/metrics.js';
 import { formatIp } from './output/net-format.js';
 import { classify } from './verdict/severity.js';
 import { Suppressions } from './verdict/suppressions.js';
@@ -40,6 +41,8 @@ export interface SensorOutputs {
    * the config's `allowlist:` only.
    */
   suppressions?: Suppressions;
+  /** Live metrics (served by the caller, agent/obs/metrics.ts): fed as the replay goes. */
+  metrics?: SensorMetrics;
 }
 
 export interface SensorRun {
@@ -79,6 +82,7 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
   };
   const collector = new WindowCollector(cfg.window.grace_seconds, (window) => {
     for (const agg of window) {
+      out.metrics?.onWindow();
       const held = out.onWindow?.(agg);
       if (held) pending = held;
       if (eveWindows === 'all' || (eveWindows === 'alerting' && classify(agg.total_upload_bytes, agg.total_download_bytes, cfg.verdict).severity !== null)) {
@@ -88,6 +92,7 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
     for (const a of verdict?.onWindowClosed(window) ?? []) {
       session?.attach(a);
       alerts.push(a);
+      out.metrics?.onAlert(a);
       const held = out.onAlert?.(a);
       if (held) pending = held;
       write(out.eve, alertEvent(a));
@@ -103,7 +108,14 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
         vlanTracking: cfg.flow.vlan_tracking,
         chunkBytes: cfg.capture.batch.size_bytes,
         slots: cfg.capture.batch.slots,
-        onProgress: out.onProgress,
+        onProgress:
+          out.onProgress || out.metrics
+            ? (p) => {
+                out.metrics?.onProgress(p);
+                out.onProgress?.(p);
+              }
+            : undefined,
+        ...(out.metrics ? { onCounters: (c: Record<string, number>) => out.metrics?.onCounters(c) } : {}),
         onSynced: (now) => {
           session?.sync(now);
           collector.sync(now);
@@ -112,8 +124,9 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
         },
         communityId: cid,
         onEvidence:
-          out.eve || out.onEvidence || session
+          out.eve || out.onEvidence || session || out.metrics
             ? (e) => {
+                out.metrics?.onEvidence(e.event_type);
                 session?.onEvidence(e);
                 // A partial record (request headers / ClientHello before the transaction ends)
                 // is session evidence only: EVE keeps one event per transaction, as Suricata.
@@ -128,6 +141,7 @@ export async function runReplay(files: string[], cfg: SensorConfig, out: SensorO
             : undefined,
       },
       (rec) => {
+        out.metrics?.onFlow(rec);
         if (out.eve) {
           const ev = flowEvent(rec, cid);
           session?.onFlow(ev.community_id as string, ev.dest_ip as string, rec.startNs, rec.endNs, ev);

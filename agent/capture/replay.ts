@@ -41,6 +41,13 @@ export interface ReplayOptions {
   onEvidence?: (e: EvidenceEvent) => void | Promise<void>;
   /** Community ID text of window and evidence records (default base64). */
   communityId?: CommunityIdFormat;
+  /**
+   * Live engine counters (summed over shards, as `ReplaySummary.counters`) for metrics: asked
+   * of the workers with at most one chunk every `countersEveryMs` (wall clock, default 1000)
+   * and passed here after that chunk is delivered; the final counters always come last.
+   */
+  onCounters?: (counters: Record<string, number>) => void;
+  countersEveryMs?: number;
 }
 
 export interface ReplayProgress {
@@ -49,7 +56,9 @@ export interface ReplayProgress {
   files: number;
   position: number;
   size: number;
+  /** Packets and capture bytes read so far, over every file. */
   packets: number;
+  fileBytes: number;
 }
 
 export interface ReplaySummary {
@@ -121,7 +130,24 @@ export async function replayFiles(
     giveBack[s] = [];
     return g;
   };
+  // Latest counters per shard (live metrics); summed like the final ones.
+  const shardCounters: (Record<string, number> | undefined)[] = Array.from({ length: shards }, () => undefined);
+  const sumCounters = (): Record<string, number> => {
+    const sum: Record<string, number> = {};
+    for (const c of shardCounters) {
+      for (const [k, v] of Object.entries(c ?? {})) {
+        // Per-flow cost is a property of the build, not a sum over workers.
+        sum[k] = k === 'bytes_per_flow' ? v : (sum[k] ?? 0) + v;
+      }
+    }
+    sum.worker_lost = workerLost;
+    return sum;
+  };
+  const onCounters = opts.onCounters;
+  const countersEveryMs = opts.countersEveryMs ?? 1000;
+  let countersAskedAt = -Infinity;
   const deliver = (r: WorkerResult, shard: number): void => {
+    if (r.counters) shardCounters[shard] = r.counters;
     r.records.forEach((buf, i) => {
       const length = r.lengths[i] ?? 0;
       if (length > 0) {
@@ -214,6 +240,8 @@ export async function replayFiles(
         const held = slot;
         if (res.packets > 0) {
           const tasks: Promise<WorkerResult | null>[] = [];
+          const askCounters = onCounters !== undefined && performance.now() - countersAskedAt >= countersEveryMs;
+          if (askCounters) countersAskedAt = performance.now();
           for (let s = 0; s < shards; s++) {
             const count = held.counts[s] ?? 0;
             tasks.push(
@@ -228,8 +256,9 @@ export async function replayFiles(
                       count,
                       nowNs,
                       give: give(s),
+                      counters: askCounters,
                     })
-                  : pool.run(s, { op: 'advance', nowNs, give: give(s) }),
+                  : pool.run(s, { op: 'advance', nowNs, give: give(s), counters: askCounters }),
               ),
             );
           }
@@ -239,6 +268,7 @@ export async function replayFiles(
             (await results).forEach((r, s) => {
               if (r) deliver(r, s);
             });
+            if (askCounters) onCounters?.(sumCounters());
             opts.onSynced?.(syncedTo);
             free.push(held);
             inFlight.delete(done);
@@ -251,7 +281,7 @@ export async function replayFiles(
         } else {
           free.push(held);
         }
-        opts.onProgress?.({ file, fileIndex, files: files.length, position: res.position, size, packets: summary.packets });
+        opts.onProgress?.({ file, fileIndex, files: files.length, position: res.position, size, packets: summary.packets, fileBytes: summary.fileBytes });
         if (res.error !== null) {
           summary.fileErrors.push(new CaptureFileError(file, res.errorOffset ?? res.position, res.error));
         }
@@ -274,15 +304,13 @@ export async function replayFiles(
         r = await pool.run(s, { op: 'drain', give: give(s) });
         deliver(r, s);
       }
-      for (const [k, v] of Object.entries(r.counters ?? {})) {
-        // Per-flow cost is a property of the build, not a sum over workers.
-        summary.counters[k] = k === 'bytes_per_flow' ? v : (summary.counters[k] ?? 0) + v;
-      }
     }
   } finally {
     if (failure !== null) await pool.destroy();
     else await pool.close();
   }
-  summary.counters.worker_lost = workerLost;
+  // The last round of each shard carried its final counters (deliver kept them).
+  summary.counters = sumCounters();
+  onCounters?.(summary.counters);
   return summary;
 }

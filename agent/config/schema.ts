@@ -395,7 +395,7 @@ export const SENSOR_CONFIG_SCHEMA: SchemaNode = {
       }),
     }),
     metrics: section('Prometheus metrics endpoint', {
-      listen: unit('address of the /metrics HTTP endpoint; null = off', { kind: 'listen' }, '127.0.0.1:9187', { reloadable: false }),
+      listen: unit('address of the Prometheus /metrics endpoint of live capture (a replay serves one only with --metrics ADDR); null = off', { kind: 'listen' }, '127.0.0.1:9187', { reloadable: false }),
     }),
     logging: section('pino JSON logs on stderr (EXFIL_SENSOR_LOG_LEVEL overrides)', {
       level: oneOf('log level', LOG_LEVELS, 'info'),

@@ -90,6 +90,11 @@ function moved(result: WorkerResult): WorkerResult {
   } as unknown as Parameters<typeof Piscina.move>[0]) as unknown as WorkerResult;
 }
 
+function withCounters(r: WorkerResult, asked: boolean | undefined): WorkerResult {
+  if (asked) r.counters = readCounters();
+  return r;
+}
+
 function readCounters(): Record<string, number> {
   const names = engine.counterNames().split('\n');
   const values = new BigUint64Array(names.length);
@@ -143,11 +148,11 @@ function execute(task: WorkerTask): WorkerResult {
       const chunk = new Uint8Array(task.chunk, 0, task.chunkLength);
       const index = new Uint8Array(task.index, task.indexOffset, task.count * INDEX_ENTRY_SIZE);
       engine.process(chunk, index, task.count, task.nowNs);
-      return drainAll();
+      return withCounters(drainAll(), task.counters);
     }
     case 'advance':
       engine.advance(task.nowNs);
-      return drainAll();
+      return withCounters(drainAll(), task.counters);
     case 'finish':
     case 'drain': {
       if (task.op === 'finish') engine.flushAll();

@@ -7,6 +7,8 @@ export type WorkerTask = {
   seq: number;
   /** Record buffers the main thread has decoded and gives back to this shard (transferred). */
   give?: ArrayBuffer[];
+  /** `process` / `advance`: also return the engine's counters (live metrics; a few per second). */
+  counters?: boolean;
 } & (
   | {
       op: 'process';
@@ -40,6 +42,7 @@ export interface WorkerResult {
   lengths: number[];
   /** `finish` / `drain` only: records are still pending; ask again with `drain`. */
   more: boolean;
+  /** With the last round after `finish`, and with a `process` / `advance` that asked for them. */
   counters?: Record<string, number>;
 }
 
