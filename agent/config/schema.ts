@@ -390,6 +390,7 @@ export const SENSOR_CONFIG_SCHEMA: SchemaNode = {
       encoding: oneOf('request body encoding (both are the same schema, docs/collector-api.md)', ['msgpack', 'json'], 'msgpack'),
       send_windows: bool('also send every window aggregate (the collector keeps them for 7-day baselines across sensors); alerts are always sent', true),
       drain_timeout: unit('at the end of a replay (or on shutdown), how long to wait for the spool to drain; what is left goes on the next start', dur({ min: '0s', max: '1d' }), '30s'),
+      quarantine_max_size: unit('cap on <spool>/quarantine.jsonl (records the collector refused); beyond it the file is rotated to .1 and the previous .1 deleted, counted and logged', size('64 KiB', '64 GiB'), '64 MiB'),
       suppressions: section('suppressions created on the collector, pulled by the sensor', {
         pull_interval: unit('pull interval (also pulled on start); 0s = never', dur({ min: '0s', max: '1d' }), '5m'),
       }),

@@ -98,6 +98,7 @@ export interface SensorConfig {
     encoding: 'msgpack' | 'json';
     send_windows: boolean;
     drain_timeout_seconds: number;
+    quarantine_max_size_bytes: number;
     suppressions: { pull_interval_seconds: number };
   };
   metrics: { listen: string | null };

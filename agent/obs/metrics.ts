@@ -41,6 +41,7 @@ export interface TransportMetricsSource {
   duplicates: number;
   retried: number;
   quarantined: number;
+  quarantine_dropped: number;
   dropped_by_cap: number;
   network_errors: number;
 }
@@ -108,7 +109,7 @@ export class SensorMetrics {
     new Gauge({ name: 'exfil_sensor_spool_records', help: 'records in the alert spool not yet acknowledged', registers, collect: fromSnapshot(() => self.#transport?.().spool_records ?? 0) });
     new Counter({
       name: 'exfil_sensor_delivery_total',
-      help: 'alert transport outcomes per record (acked, duplicate, retried batch, quarantined, dropped by the spool cap, network error)',
+      help: 'alert transport outcomes per record (acked, duplicate, retried batch, quarantined, quarantined then deleted at the quarantine cap, dropped by the spool cap, network error)',
       labelNames: ['outcome'],
       registers,
       collect(this: Counter<'outcome'>) {
@@ -119,6 +120,7 @@ export class SensorMetrics {
           duplicate: t?.duplicates ?? 0,
           retried: t?.retried ?? 0,
           quarantined: t?.quarantined ?? 0,
+          quarantine_dropped: t?.quarantine_dropped ?? 0,
           dropped_by_cap: t?.dropped_by_cap ?? 0,
           network_error: t?.network_errors ?? 0,
         };

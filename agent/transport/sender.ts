@@ -34,6 +34,8 @@ export interface SenderOptions {
   maxInFlight: number;
   retry: RetryPolicy;
   quarantineFile: string;
+  /** Cap of the quarantine file (rotated to `.1` beyond it). */
+  quarantineMaxBytes?: number;
   log?: Logger | null;
   /** Injectable randomness for the jitter (tests). */
   random?: () => number;
@@ -52,6 +54,8 @@ export interface SenderStats {
   retried: number;
   /** Records moved to the quarantine file (rejected in a 200, or the whole batch on a non-retryable status). */
   quarantined: number;
+  /** Quarantined records deleted because the quarantine file reached its cap. */
+  quarantine_dropped: number;
   network_errors: number;
   /** Status of the last answer, or the last network error's code. */
   last_status: number | string | null;
@@ -84,14 +88,14 @@ export class Sender {
   #running = false;
   #draining = false;
   #idleWaiters: (() => void)[] = [];
-  #stats: SenderStats = { requests: 0, sent: 0, acked: 0, duplicates: 0, retried: 0, quarantined: 0, network_errors: 0, last_status: null, in_flight: 0, retry_batches: 0 };
+  #stats: SenderStats = { requests: 0, sent: 0, acked: 0, duplicates: 0, retried: 0, quarantined: 0, quarantine_dropped: 0, network_errors: 0, last_status: null, in_flight: 0, retry_batches: 0 };
 
   constructor(spool: Spool, client: CollectorClient, o: SenderOptions) {
     this.#spool = spool;
     this.#client = client;
     this.#o = o;
     this.#log = o.log ?? null;
-    this.#quarantine = new Quarantine(o.quarantineFile, this.#log);
+    this.#quarantine = new Quarantine(o.quarantineFile, this.#log, o.quarantineMaxBytes);
   }
 
   start(): void {
@@ -139,7 +143,7 @@ export class Sender {
   }
 
   stats(): SenderStats {
-    return { ...this.#stats, in_flight: this.#inFlight.size, retry_batches: this.#retryQueue.length };
+    return { ...this.#stats, quarantine_dropped: this.#quarantine.dropped, in_flight: this.#inFlight.size, retry_batches: this.#retryQueue.length };
   }
 
   #wakeAt(at: number): void {

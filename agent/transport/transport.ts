@@ -50,6 +50,8 @@ export interface TransportOptions {
   onSuppressions?: (s: RemoteSuppression[]) => void;
   /** Default: `<spool dir>/quarantine.jsonl`. */
   quarantineFile?: string;
+  /** Cap of the quarantine file (default 64 MiB; rotated to `.1` beyond it). */
+  quarantineMaxBytes?: number;
   log?: Logger | null;
   random?: () => number;
 }
@@ -79,6 +81,7 @@ export function transportOptionsFromConfig(cfg: SensorConfig, o: { url?: string 
     encoding: t.encoding,
     sendWindows: t.send_windows,
     suppressionsIntervalMs: t.suppressions.pull_interval_seconds * 1000,
+    quarantineMaxBytes: t.quarantine_max_size_bytes,
   };
 }
 
@@ -130,6 +133,7 @@ export class AlertTransport {
       maxInFlight: o.maxInFlight,
       retry: o.retry,
       quarantineFile: o.quarantineFile ?? path.join(o.spool.dir, 'quarantine.jsonl'),
+      ...(o.quarantineMaxBytes !== undefined ? { quarantineMaxBytes: o.quarantineMaxBytes } : {}),
       log: this.#log,
       ...(o.random ? { random: o.random } : {}),
     });
