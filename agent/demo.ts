@@ -86,12 +86,20 @@ interface LocalCollector {
   pageUrl: string;
 }
 
+/**
+ * Collector children not yet exited, from the moment they are spawned: a signal that arrives
+ * while one is still starting (before `startCollector` resolved) must stop it too.
+ */
+const liveChildren = new Set<ChildProcess>();
+
 /** Start `bin/exfil-collector.js` on 127.0.0.1:`port`; resolves once it printed its tokens and page URL. */
 function startCollector(dataDir: string, port: number): Promise<LocalCollector> {
   const proc = spawn(process.execPath, [path.join(repo, 'bin', 'exfil-collector.js'), '--host', '127.0.0.1', '--port', String(port)], {
     env: { ...process.env, EXFIL_COLLECTOR_DATA: dataDir, EXFIL_COLLECTOR_LOG_LEVEL: process.env.EXFIL_COLLECTOR_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveChildren.add(proc);
+  proc.once('exit', () => liveChildren.delete(proc));
   let out = '';
   let err = '';
   let ready = false;
@@ -193,7 +201,8 @@ export async function demo(args: string[]): Promise<number> {
   let collector: LocalCollector | null = null;
   // Ctrl-C before the results are printed: stop the collector, remove the folder, exit 130.
   const early = (): void => {
-    collector?.proc.kill('SIGTERM');
+    // Every collector child, also one still starting (`collector` is set only once it is ready).
+    for (const child of liveChildren) child.kill('SIGTERM');
     rmSync(work, { recursive: true, force: true });
     process.exit(130);
   };

@@ -5,7 +5,7 @@
  * (`--duration 60`, cached in the temp folder) so the test stays quick.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
@@ -136,6 +136,38 @@ describe.skipIf(!HAVE_TOOLS)('exfil-sensor demo into a local collector', () => {
     expect(await d.exited, d.stderr()).toBe(0);
     expect(d.stdout()).toMatch(/^collector stopped$/m);
     expect(await refused(url)).toBe(true);
+  }, 300_000);
+
+  it('SIGTERM while the collector child is still starting stops that child too', async () => {
+    const d = startDemo(['--exit', '--port', '0']);
+    // The collector child appears (parent = the demo) before it prints that it is ready; signal
+    // the demo as soon as the child exists. (A child still starting would usually also die of
+    // EPIPE once it prints into the dead demo's pipe; the demo now stops it explicitly, which
+    // also covers a child that printed everything just before the signal.)
+    const childOf = (ppid: number): number | null => {
+      for (const e of readdirSync('/proc')) {
+        if (!/^\d+$/.test(e)) continue;
+        try {
+          const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+          if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue;
+          if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('exfil-collector.js')) return Number(e);
+        } catch {
+          // gone meanwhile
+        }
+      }
+      return null;
+    };
+    let child: number | null = null;
+    for (let i = 0; i < 20_000 && child === null && d.proc.exitCode === null; i++) {
+      child = childOf(d.proc.pid!);
+      if (child === null) await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(child).not.toBeNull();
+    d.proc.kill('SIGTERM');
+    expect(await d.exited, d.stderr()).toBe(130);
+    const alive = (): boolean => existsSync(`/proc/${child}`) && !readFileSync(`/proc/${child}/stat`, 'utf8').includes(') Z ');
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(), `collector child ${child} still running after the demo got SIGTERM`).toBe(false);
   }, 300_000);
 
   it('SIGTERM during the replay stops the collector, removes the demo folder and exits 130', async () => {
