@@ -18,7 +18,8 @@ export type Role = 'analyst' | 'admin';
 export interface CollectorConfig {
   listen: { host: string; port: number };
   storage: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool_max: number };
-  sensors: { id: string; token: string }[];
+  /** A sensor is known by its bearer token, by the CN of its client certificate (mTLS, needs tls.ca), or both. */
+  sensors: { id: string; token: string | null; cert_cn: string | null }[];
   /** `sensors`: the sensors a user may act on (org scope); absent = all sensors (account-wide). */
   users: { name: string; token: string; role: Role; sensors: string[] | null }[];
   ingest: { max_body_bytes: number; max_in_flight: number; retry_after_s: number; max_records: number };
@@ -57,7 +58,12 @@ export const COLLECTOR_CONFIG_SCHEMA = {
     },
     sensors: {
       type: 'array',
-      items: { type: 'object', additionalProperties: false, required: ['id', 'token'], properties: { id: NAME, token: TOKEN } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id'],
+        properties: { id: NAME, token: TOKEN, cert_cn: { type: 'string', minLength: 1, maxLength: 256 } },
+      },
     },
     users: {
       type: 'array',
@@ -212,7 +218,7 @@ function resolve(raw: Raw, file: string, baseDir: string): CollectorConfig {
       storage.kind === 'postgres'
         ? { kind: 'postgres', url: storage.url, pool_max: storage.pool_max ?? 10 }
         : { kind: 'sqlite', path: rel(storage.path ?? path.join(defaultDataDir(), 'collector.db')) },
-    sensors: (raw.sensors ?? []).map((s: Raw) => ({ id: s.id, token: s.token })),
+    sensors: (raw.sensors ?? []).map((s: Raw) => ({ id: s.id, token: s.token ?? null, cert_cn: s.cert_cn ?? null })),
     users: (raw.users ?? []).map((u: Raw) => ({ name: u.name, token: u.token, role: u.role, sensors: u.sensors ?? null })),
     ingest: {
       max_body_bytes: parseSize(raw.ingest?.max_body ?? '8 MiB'),
@@ -240,10 +246,16 @@ function crossChecks(raw: Raw): { path: PathSegment[]; message: string }[] {
   if (st?.kind === 'postgres' && st.path !== undefined) out.push({ path: ['storage', 'path'], message: 'path is for sqlite; postgres uses url' });
   if (st?.kind === 'sqlite' && st.url !== undefined) out.push({ path: ['storage', 'url'], message: 'url is for postgres; sqlite uses path' });
   const tokens = new Map<string, string>();
+  const cns = new Map<string, string>();
   const ids = new Set<string>();
   (raw.sensors ?? []).forEach((s: Raw, i: number) => {
     if (ids.has(s.id)) out.push({ path: ['sensors', i, 'id'], message: `sensor id '${s.id}' is listed twice` });
     ids.add(s.id);
+    if (s.token === undefined && s.cert_cn === undefined) out.push({ path: ['sensors', i], message: 'a sensor needs a token, a cert_cn (mTLS), or both' });
+    if (s.cert_cn !== undefined && !raw.tls?.ca) out.push({ path: ['sensors', i, 'cert_cn'], message: 'cert_cn identifies a sensor by its client certificate: it needs tls.ca (mTLS)' });
+    if (s.cert_cn !== undefined && cns.has(s.cert_cn)) out.push({ path: ['sensors', i, 'cert_cn'], message: `cert_cn already used by ${cns.get(s.cert_cn)}` });
+    if (s.cert_cn !== undefined) cns.set(s.cert_cn, `sensors[${i}]`);
+    if (s.token === undefined) return;
     if (tokens.has(s.token)) out.push({ path: ['sensors', i, 'token'], message: `token already used by ${tokens.get(s.token)}` });
     tokens.set(s.token, `sensors[${i}]`);
   });

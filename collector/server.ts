@@ -13,6 +13,7 @@ import { badRequest, CollectorError, CollectorErrorCodes } from './errors.js';
 import type { CollectorConfig } from './config.js';
 import { decodeBody, encodingOf, validateBatch, validateRecords } from './ingest/validate.js';
 import { collectorMetrics, type Metrics } from './metrics.js';
+import type { TLSSocket } from 'node:tls';
 import { bearer, drain, readBody, sendError, sendJson, TokenTable } from './http/util.js';
 import { defaultWebRoot, serveStatic } from './http/static.js';
 import { canAccessSensor, checkSensorScope, parseExpiry, parseNewSuppression, parseScope, type Actor } from './api/suppression-rules.js';
@@ -51,6 +52,8 @@ export class CollectorServer {
   readonly #webRoot: string;
   readonly #now: () => number;
   readonly #sensors: TokenTable<string>;
+  /** mTLS: client certificate subject CN -> sensor id (`sensors[].cert_cn`). */
+  readonly #sensorByCn: Map<string, string>;
   readonly #users: TokenTable<Actor>;
   readonly #sensorIds: ReadonlySet<string>;
   readonly #routes: { method: string; re: RegExp; keys: string[]; handler: Handler }[] = [];
@@ -65,7 +68,8 @@ export class CollectorServer {
     this.#log = opts.log;
     this.#webRoot = opts.webRoot ?? defaultWebRoot();
     this.#now = opts.now ?? Date.now;
-    this.#sensors = new TokenTable(opts.config.sensors.map((s) => ({ token: s.token, value: s.id })));
+    this.#sensors = new TokenTable(opts.config.sensors.flatMap((s) => (s.token === null ? [] : [{ token: s.token, value: s.id }])));
+    this.#sensorByCn = new Map(opts.config.sensors.flatMap((s) => (s.cert_cn === null ? [] : [[s.cert_cn, s.id] as const])));
     this.#users = new TokenTable(opts.config.users.map((u) => ({ token: u.token, value: { name: u.name, role: u.role, sensors: u.sensors } })));
     this.#sensorIds = new Set(opts.config.sensors.map((s) => s.id));
     this.metrics.gauge('exfil_collector_ingest_in_flight', 'ingest requests being processed', () => this.#inFlight);
@@ -178,9 +182,36 @@ export class CollectorServer {
 
   // ---- ingest ----
 
+  /**
+   * The sensor a request comes from: by its bearer token, or by the CN of the client certificate
+   * the TLS layer verified against tls.ca (`sensors[].cert_cn`). When both name a sensor they must
+   * name the same one.
+   */
+  #sensorOf(req: IncomingMessage): string {
+    const byToken = this.#sensors.find(bearer(req));
+    const socket = req.socket as TLSSocket;
+    let byCert: string | null = null;
+    if (this.#sensorByCn.size > 0 && socket.encrypted && socket.authorized) {
+      const cn = socket.getPeerCertificate()?.subject?.CN;
+      byCert = typeof cn === 'string' ? (this.#sensorByCn.get(cn) ?? null) : null;
+    }
+    if (byToken && byCert && byToken !== byCert) {
+      throw new CollectorError(CollectorErrorCodes.SENSOR_MISMATCH, `the token belongs to sensor '${byToken}', the client certificate to '${byCert}'`);
+    }
+    const id = byToken ?? byCert;
+    if (!id) {
+      throw new CollectorError(
+        CollectorErrorCodes.UNAUTHORIZED,
+        this.#sensorByCn.size > 0
+          ? 'unknown sensor: no known token (Authorization: Bearer <token>) and no client certificate whose CN is a sensor\'s cert_cn'
+          : 'missing or unknown sensor token (Authorization: Bearer <token>)',
+      );
+    }
+    return id;
+  }
+
   async #ingest({ req, res }: Ctx): Promise<void> {
-    const sensorId = this.#sensors.find(bearer(req));
-    if (!sensorId) throw new CollectorError(CollectorErrorCodes.UNAUTHORIZED, 'missing or unknown sensor token (Authorization: Bearer <token>)');
+    const sensorId = this.#sensorOf(req);
     const enc = encodingOf(req.headers['content-type']);
     if (!enc) {
       throw new CollectorError(CollectorErrorCodes.UNSUPPORTED_MEDIA_TYPE, `content-type must be application/msgpack or application/json (got '${req.headers['content-type'] ?? ''}')`);
@@ -215,7 +246,7 @@ export class CollectorServer {
       }
       const batch = validateBatch(decodeBody(body, enc), this.config.ingest.max_records);
       if (batch.sensor_id !== sensorId) {
-        throw new CollectorError(CollectorErrorCodes.SENSOR_MISMATCH, `sensor_id: the token belongs to sensor '${sensorId}', the batch says '${batch.sensor_id}'`);
+        throw new CollectorError(CollectorErrorCodes.SENSOR_MISMATCH, `sensor_id: the credentials belong to sensor '${sensorId}', the batch says '${batch.sensor_id}'`);
       }
       this.metrics.inc('exfil_collector_ingest_batches_total');
       const { valid, rejected } = validateRecords(batch);
@@ -242,9 +273,8 @@ export class CollectorServer {
   }
 
   async #sensorSuppressions({ req, res, params }: Ctx): Promise<void> {
-    const sensorId = this.#sensors.find(bearer(req));
-    if (!sensorId) throw new CollectorError(CollectorErrorCodes.UNAUTHORIZED, 'missing or unknown sensor token (Authorization: Bearer <token>)');
-    if (params.sensor_id !== sensorId) throw new CollectorError(CollectorErrorCodes.SENSOR_MISMATCH, `the token belongs to sensor '${sensorId}', not '${params.sensor_id}'`);
+    const sensorId = this.#sensorOf(req);
+    if (params.sensor_id !== sensorId) throw new CollectorError(CollectorErrorCodes.SENSOR_MISMATCH, `the credentials belong to sensor '${sensorId}', not '${params.sensor_id}'`);
     const list = await this.store.listSuppressions({ sensor_id: sensorId, active_at: this.#now() });
     sendJson(res, 200, { suppressions: list });
   }

@@ -60,6 +60,12 @@ describe('exfil-collector process', () => {
     expect(r2.status).toBe(2);
     expect(r2.stderr).toContain(`${f2}:1: storage.url: storage.kind postgres needs url`);
     expect(r2.stderr).toContain(`${f2}:7: sensors[1].token: token already used by sensors[0]`);
+    const f3 = path.join(tmp, 'cert-cn.yaml');
+    writeFileSync(f3, 'sensors:\n  - id: a\n    cert_cn: sensor-a\n  - id: b\n');
+    const r3 = spawnSync(process.execPath, [BIN, '--config', f3, '--check'], { encoding: 'utf8' });
+    expect(r3.status).toBe(2);
+    expect(r3.stderr).toContain(`${f3}:3: sensors[0].cert_cn: cert_cn identifies a sensor by its client certificate: it needs tls.ca (mTLS)`);
+    expect(r3.stderr).toMatch(/:4: sensors\[1\]: a sensor needs a token, a cert_cn \(mTLS\), or both/);
     const ok = spawnSync(process.execPath, [BIN, '--config', path.join(REPO, 'config', 'collector.yaml'), '--check'], { encoding: 'utf8' });
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
