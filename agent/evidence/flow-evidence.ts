@@ -35,13 +35,21 @@ export interface FlowEvidenceOptions {
 
 export const FLOW_EVIDENCE_DEFAULTS: FlowEvidenceOptions = { max_flows: 200_000, window_length_seconds: 900, window_grace_seconds: 60 };
 
-type ListKey = 'sni' | 'ja3' | 'ja4' | 'http_hosts' | 'http_user_agents' | 'ssh_client' | 'ssh_server' | 'file_types' | 'alpn';
-const LIST_KEYS: ListKey[] = ['sni', 'ja3', 'ja4', 'http_hosts', 'http_user_agents', 'ssh_client', 'ssh_server', 'file_types', 'alpn'];
+/** The list fields of `AlertEvidence` (SPEC section 5), each filled from the flows' EVE bodies. */
+type ListKey = Exclude<keyof AlertEvidence, 'dns_names' | 'sni_dns_mismatch'>;
+const LIST_KEYS: readonly ListKey[] = [
+  'sni', 'tls_versions', 'ja3', 'ja3s', 'ja4', 'alpn', 'cert_subjects', 'cert_issuers',
+  'http_hosts', 'http_methods', 'http_urls', 'http_user_agents', 'http_content_types', 'http_statuses',
+  'dns_queries', 'ssh_client', 'ssh_server', 'file_types',
+];
+/** A flow's lists, each created on its first item (most flows fill two or three). */
+type Lists = Partial<Record<ListKey, string[]>>;
+const NONE: readonly string[] = Object.freeze([]);
 
 export interface FlowSummary {
   community_id: string;
   dest_ip: string;
-  lists: Record<ListKey, string[]>;
+  lists: Lists;
   /** Packet time of the last evidence, and of the flow's end once its record was written. */
   last_ns: bigint;
   end_ns: bigint | null;
@@ -61,11 +69,16 @@ export interface FlowEvidenceLog {
 
 const NS = 1_000_000_000n;
 
-function add(list: string[], v: unknown, cap = EVIDENCE_LIST_CAP): void {
-  if (typeof v !== 'string') return;
-  const s = v.trim();
+function addTo(list: string[], v: unknown, cap = EVIDENCE_LIST_CAP): void {
+  if (typeof v !== 'string' && typeof v !== 'number') return;
+  const s = String(v).trim();
   if (s === '' || list.includes(s) || list.length >= cap) return;
   list.push(s);
+}
+
+function add(lists: Lists, k: ListKey, v: unknown): void {
+  if ((typeof v !== 'string' && typeof v !== 'number') || String(v).trim() === '') return;
+  addTo((lists[k] ??= []), v);
 }
 
 function get(o: unknown, ...path: string[]): unknown {
@@ -78,36 +91,51 @@ function get(o: unknown, ...path: string[]): unknown {
 }
 
 /** What one evidence event adds to its flow's lists (EVE body field names, Suricata 8). */
-export function collect(e: EvidenceEvent, lists: Record<ListKey, string[]>): void {
+export function collect(e: EvidenceEvent, lists: Lists): void {
   const b = e.body;
   switch (e.event_type) {
     case 'tls':
     case 'quic':
-      add(lists.sni, get(b, 'sni'));
-      add(lists.ja3, get(b, 'ja3', 'hash'));
-      add(lists.ja4, get(b, 'ja4'));
-      for (const a of [get(b, 'client_alpns'), get(b, 'alpn')].flat()) add(lists.alpn, a);
+      add(lists, 'sni', get(b, 'sni'));
+      // The negotiated version comes with the ServerHello: a partial record (ClientHello only)
+      // would list the hello's legacy 1.2 next to the 1.3 agreed on.
+      if (!e.partial) add(lists, 'tls_versions', get(b, 'version'));
+      add(lists, 'ja3', get(b, 'ja3', 'hash'));
+      add(lists, 'ja3s', get(b, 'ja3s', 'hash'));
+      add(lists, 'ja4', get(b, 'ja4'));
+      for (const a of [get(b, 'client_alpns'), get(b, 'alpn')].flat()) add(lists, 'alpn', a);
+      // Certificates are visible up to TLS 1.2 (Suricata's `subject` / `issuerdn`).
+      add(lists, 'cert_subjects', get(b, 'subject'));
+      add(lists, 'cert_issuers', get(b, 'issuerdn'));
       break;
     case 'http':
-      add(lists.http_hosts, get(b, 'hostname'));
-      add(lists.http_user_agents, get(b, 'http_user_agent'));
+      add(lists, 'http_hosts', get(b, 'hostname'));
+      add(lists, 'http_methods', get(b, 'http_method'));
+      add(lists, 'http_urls', get(b, 'url'));
+      add(lists, 'http_user_agents', get(b, 'http_user_agent'));
+      add(lists, 'http_content_types', get(b, 'http_content_type'));
+      add(lists, 'http_statuses', get(b, 'status'));
       break;
+    case 'dns': {
+      // The names a DNS flow asked for: for DNS tunnelling the query names are the payload.
+      const queries = get(b, 'queries');
+      if (Array.isArray(queries)) for (const q of queries) add(lists, 'dns_queries', get(q, 'rrname'));
+      break;
+    }
     case 'ssh':
-      add(lists.ssh_client, get(b, 'client', 'software_version'));
-      add(lists.ssh_server, get(b, 'server', 'software_version'));
+      add(lists, 'ssh_client', get(b, 'client', 'software_version'));
+      add(lists, 'ssh_server', get(b, 'server', 'software_version'));
       break;
     case 'fileinfo':
       // Our file type from the upload's first bytes; Suricata spells its libmagic text `magic`.
-      add(lists.file_types, get(b, 'file_type') ?? get(b, 'type') ?? get(b, 'magic') ?? get(b, 'mimetype'));
+      add(lists, 'file_types', get(b, 'file_type') ?? get(b, 'type') ?? get(b, 'magic') ?? get(b, 'mimetype'));
       break;
     default:
       break;
   }
 }
 
-function emptyLists(): Record<ListKey, string[]> {
-  return { sni: [], ja3: [], ja4: [], http_hosts: [], http_user_agents: [], ssh_client: [], ssh_server: [], file_types: [], alpn: [] };
-}
+const listOf = (lists: Lists, k: ListKey): readonly string[] => lists[k] ?? NONE;
 
 export class FlowEvidence {
   private readonly flows = new Map<string, FlowSummary>();
@@ -184,7 +212,7 @@ export class FlowEvidence {
       // A reused tuple after the old flow ended is a new flow with the same community_id.
       if (s.end_ns !== null) s.end_ns = null;
     } else {
-      s = { community_id: cid, dest_ip: destIp, lists: emptyLists(), last_ns: 0n, end_ns: null };
+      s = { community_id: cid, dest_ip: destIp, lists: {}, last_ns: 0n, end_ns: null };
     }
     this.flows.set(cid, s);
     while (this.flows.size > this.opts.max_flows) {
@@ -235,15 +263,15 @@ export class FlowEvidence {
   groupEvidence(agg: WindowAggregate): GroupEvidence | null {
     const flows = this.groupFlows(agg);
     if (flows.length === 0) return null;
-    const first = (k: ListKey): string | null => flows.find((f) => f.lists[k].length > 0)?.lists[k][0] ?? null;
+    const first = (k: ListKey): string | null => flows.find((f) => listOf(f.lists, k).length > 0)?.lists[k]?.[0] ?? null;
     return { sni: first('sni'), ja4: first('ja4'), ja3: first('ja3'), user_agent: first('http_user_agents') };
   }
 
   /** The evidence an alert carries (largest flow's first, then the group's other flows). */
   alertEvidence(agg: WindowAggregate, pdns: PassiveDns | null, nowNs?: bigint): AlertEvidence {
     const flows = this.groupFlows(agg);
-    const lists = emptyLists();
-    for (const f of flows) for (const k of LIST_KEYS) for (const v of f.lists[k]) add(lists[k], v);
+    const lists = Object.fromEntries(LIST_KEYS.map((k) => [k, [] as string[]])) as Record<ListKey, string[]>;
+    for (const f of flows) for (const k of LIST_KEYS) for (const v of listOf(f.lists, k)) addTo(lists[k], v);
     const dnsNames = (pdns?.lookup(agg.dest_ip, nowNs ?? agg.window_end_ns) ?? []).slice(0, EVIDENCE_LIST_CAP);
     return { ...lists, dns_names: dnsNames, sni_dns_mismatch: sniDnsMismatch(lists.sni, dnsNames) };
   }
@@ -288,11 +316,20 @@ export function evidenceLine(ev: AlertEvidence | undefined): string {
   };
   show('sni', ev.sni);
   show('dns', ev.dns_names);
+  show('tls', ev.tls_versions ?? []);
   show('alpn', ev.alpn);
   show('ja3', ev.ja3);
+  show('ja3s', ev.ja3s ?? []);
   show('ja4', ev.ja4);
+  show('cert subject', ev.cert_subjects ?? []);
+  show('cert issuer', ev.cert_issuers ?? []);
   show('http host', ev.http_hosts);
+  show('http method', ev.http_methods ?? []);
+  show('url', ev.http_urls ?? []);
   show('user agent', ev.http_user_agents);
+  show('content type', ev.http_content_types ?? []);
+  show('status', ev.http_statuses ?? []);
+  show('dns queries', ev.dns_queries ?? []);
   show('ssh client', ev.ssh_client);
   show('ssh server', ev.ssh_server);
   show('file type', ev.file_types);

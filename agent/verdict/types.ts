@@ -111,12 +111,29 @@ export interface ExfilAlert {
 }
 
 /** What the group's sessions said about client and endpoint (runbook `000_…` step 5). */
+/**
+ * Session evidence of an alert's flows (SPEC section 5; docs/session-evidence.md): deduplicated
+ * lists of at most 8 items each, the largest flow's first. The fields after `alpn` up to
+ * `dns_queries` came later: an alert from an older sensor may lack them.
+ */
 export interface AlertEvidence {
   sni: string[];
   ja3: string[];
   ja4: string[];
   http_hosts: string[];
   http_user_agents: string[];
+  /** TLS/QUIC versions ("TLS 1.2"), JA3S hashes, certificate subject and issuer DNs (TLS <= 1.2). */
+  tls_versions?: string[];
+  ja3s?: string[];
+  cert_subjects?: string[];
+  cert_issuers?: string[];
+  /** HTTP request methods, URLs, response content types and statuses (as text). */
+  http_methods?: string[];
+  http_urls?: string[];
+  http_content_types?: string[];
+  http_statuses?: string[];
+  /** Names the group's DNS flows queried (DNS tunnelling: the names carry the data). */
+  dns_queries?: string[];
   /** Passive-DNS names of dest_ip, live at the window's end (packet time). */
   dns_names: string[];
   ssh_client: string[];

@@ -16,6 +16,15 @@
  * @property {string[]} ssh_server
  * @property {string[]} file_types upload file types (magic bytes)
  * @property {string[]} alpn
+ * @property {string[]} tls_versions
+ * @property {string[]} ja3s JA3S MD5 hashes
+ * @property {string[]} cert_subjects certificate subject DNs (TLS <= 1.2)
+ * @property {string[]} cert_issuers certificate issuer DNs
+ * @property {string[]} http_methods
+ * @property {string[]} http_urls
+ * @property {string[]} http_content_types
+ * @property {string[]} http_statuses
+ * @property {string[]} dns_queries names the group's DNS flows asked for
  * @property {boolean | null} sni_dns_mismatch null when unknown
  * @property {string[]} community_ids every community_id known for the alert (aggregate, largest flow)
  */
@@ -54,6 +63,15 @@ export function evidenceOf(alert, row) {
     ssh_server: list(e.ssh_server),
     file_types: list(e.file_types),
     alpn: list(e.alpn),
+    tls_versions: list(e.tls_versions),
+    ja3s: list(e.ja3s),
+    cert_subjects: list(e.cert_subjects),
+    cert_issuers: list(e.cert_issuers),
+    http_methods: list(e.http_methods),
+    http_urls: list(e.http_urls),
+    http_content_types: list(e.http_content_types),
+    http_statuses: list(e.http_statuses),
+    dns_queries: list(e.dns_queries),
     sni_dns_mismatch: typeof e.sni_dns_mismatch === 'boolean' ? e.sni_dns_mismatch : null,
     community_ids: [...new Set([...list(agg.largest_flow && agg.largest_flow.community_id), ...list(agg.community_ids)])],
   };

@@ -99,13 +99,21 @@ describe.skipIf(!HAVE_TOOLS)('session evidence on pcapgen captures', () => {
         const ev = a.evidence;
         console.log(
           `  exfil ${t.id} ${t.dest_ip}:${t.dest_port} (${t.server_name}) alert ${a.severity}/${a.detection}: sni ${JSON.stringify(ev?.sni)}, http ${JSON.stringify(ev?.http_hosts)}, ` +
-            `dns ${JSON.stringify(ev?.dns_names)}, ja4 ${JSON.stringify(ev?.ja4)}, ua ${JSON.stringify(ev?.http_user_agents)}, file ${JSON.stringify(ev?.file_types)}, mismatch ${ev?.sni_dns_mismatch}`,
+            `dns ${JSON.stringify(ev?.dns_names)}, ja4 ${JSON.stringify(ev?.ja4)}, ua ${JSON.stringify(ev?.http_user_agents)}, file ${JSON.stringify(ev?.file_types)}, mismatch ${ev?.sni_dns_mismatch}, ` +
+            `tls ${JSON.stringify(ev?.tls_versions)}, http ${JSON.stringify(ev?.http_methods)} ${JSON.stringify(ev?.http_urls)}`,
         );
         expect(ev, `alert ${a.id} has evidence`).toBeDefined();
         const names = [...(ev?.sni ?? []), ...(ev?.http_hosts ?? [])].map((n) => n.toLowerCase());
         expect(names, `alert ${a.id} for exfil flow ${t.id}`).toContain(t.server_name.toLowerCase());
         // The names agree with what the client resolved: no mismatch raised on an honest SNI.
         expect(ev?.sni_dns_mismatch).toBe(false);
+        // The session's protocol details ride along: a TLS exfil its version, an HTTP one its
+        // method and URL.
+        if ((ev?.sni ?? []).length > 0) expect(ev?.tls_versions?.length, `alert ${a.id} TLS version`).toBeGreaterThan(0);
+        if ((ev?.http_hosts ?? []).length > 0) {
+          expect(ev?.http_methods?.length, `alert ${a.id} HTTP method`).toBeGreaterThan(0);
+          expect(ev?.http_urls?.length, `alert ${a.id} HTTP URL`).toBeGreaterThan(0);
+        }
       }
       expect(alerts.length, `exfil flow ${t.id} alerted`).toBeGreaterThan(0);
     }

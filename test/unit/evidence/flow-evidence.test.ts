@@ -43,6 +43,28 @@ describe('flow evidence', () => {
     expect(e.sni_dns_mismatch).toBe(false);
   });
 
+  it('carries every SPEC section 5 field: TLS version, JA3S, certificate, HTTP method/URL/content type/status, DNS queries', () => {
+    const fe = new FlowEvidence();
+    fe.onEvent(ev('tls', 'A', 1000n * S, { sni: 's.example', version: 'TLS 1.2', ja3s: { hash: 'j3s', string: '771,49199,' }, subject: 'CN=s.example', issuerdn: 'CN=Example CA' }));
+    fe.onEvent(ev('http', 'B', 1001n * S, { hostname: 'h.example', http_method: 'POST', url: '/upload?id=7', http_content_type: 'application/zip', status: 200 }));
+    fe.onEvent(ev('dns', 'C', 1002n * S, { version: 3, type: 'request', queries: [{ rrname: 'aGVsbG8.t.example', rrtype: 'TXT' }, { rrname: 'd29ybGQ.t.example', rrtype: 'TXT' }] }));
+    const e = fe.alertEvidence(agg(['B', 'C'], 'A'), null);
+    expect(e).toMatchObject({
+      tls_versions: ['TLS 1.2'],
+      ja3s: ['j3s'],
+      cert_subjects: ['CN=s.example'],
+      cert_issuers: ['CN=Example CA'],
+      http_methods: ['POST'],
+      http_urls: ['/upload?id=7'],
+      http_content_types: ['application/zip'],
+      http_statuses: ['200'],
+      dns_queries: ['aGVsbG8.t.example', 'd29ybGQ.t.example'],
+    });
+    // A flow with no evidence of a kind leaves that list empty, not missing.
+    expect(e.ssh_client).toEqual([]);
+    expect(e.file_types).toEqual([]);
+  });
+
   it('keeps an ended flow until its last window can close (length + grace), then drops it', () => {
     const fe = new FlowEvidence({ window_length_seconds: 900, window_grace_seconds: 60 });
     fe.onEvent(ev('tls', 'A', 1000n * S, { sni: 'x.example' }));
