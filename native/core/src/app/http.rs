@@ -10,6 +10,11 @@
 //! point: the caller should give the direction up once more than `MAX_HEAD` bytes sit
 //! unconsumed.
 //!
+//! Request lines (Zeek `HTTP_RequestLine`, libhtp-rs): once a stream is HTTP, any token is a
+//! method (`CCM_POST`); a line without a version is HTTP/0.9 only when nothing but a little
+//! whitespace follows it, else headers follow (`GET /HTTP/1.1` + `Host:` logs its host); and a
+//! head the connection's end cut short is still a request ([`parse_unfinished_request`]).
+//!
 //! Field mapping (checked against the corpus expectations):
 //! - `uri` = Suricata `http.url` / Zeek `http.uri`: the request-target exactly as sent, not
 //!   normalised (`/cgi-bin/cart32.exe`; for CONNECT the authority form
