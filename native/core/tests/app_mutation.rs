@@ -485,7 +485,12 @@ fn feed_x509(m: &[u8]) {
 
 fn feed_http(m: &[u8], rng_bits: u64) {
     let _ = http::looks_like_http_request(m);
+    let _ = http::looks_like_request_line(m);
     let _ = http::looks_like_http_response(m);
+    if let Some(r) = http::parse_unfinished_request(m) {
+        // Lossy UTF-8 may turn each kept byte into a 3-byte U+FFFD.
+        assert!(r.uri.len() <= 3 * http::MAX_URI && r.method.len() <= http::MAX_METHOD);
+    }
     let (reqs, used) = http::parse_requests(m, 1 + (rng_bits % 300) as usize);
     assert!(used <= m.len() && reqs.len() <= http::MAX_MESSAGES);
     let methods: Vec<&str> = reqs.iter().map(|r| r.method.as_str()).collect();

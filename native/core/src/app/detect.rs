@@ -238,7 +238,8 @@ pub fn detect_tcp(b: &[u8], ts: bool, ctx: &TcpCtx) -> Detect {
 }
 
 /// NetBIOS name service uses DNS's wire format with 32-character "first-level encoded"
-/// names (letters A..P); Suricata does not call it DNS, and neither do we.
+/// names (letters A..P); Suricata does not call it DNS, and neither do we, except on port 53
+/// where Suricata's DNS probe takes any message that parses.
 fn is_netbios_ns(b: &[u8]) -> bool {
     b.len() >= 12 + 33 && b[12] == 32 && b[13..45].iter().all(|c| (b'A'..=b'P').contains(c))
 }
@@ -247,7 +248,7 @@ fn is_netbios_ns(b: &[u8]) -> bool {
 /// NeedMore: a datagram is all there is.
 pub fn detect_udp(b: &[u8], ts: bool, ports: (u16, u16)) -> Detect {
     let server_port = ports.1;
-    if !is_netbios_ns(b) {
+    if !is_netbios_ns(b) || ports.0 == 53 || ports.1 == 53 {
         if dns::looks_like_dns(b) {
             return Detect::Proto(DNS, false);
         }
@@ -344,6 +345,11 @@ mod tests {
         let mut nb = b"\x80\x01\x01\x10\x00\x01\x00\x00\x00\x00\x00\x00\x20".to_vec();
         nb.extend_from_slice(b"FHEPFCELEHFCEPFFFACACACACACACAAA\x00\x00\x20\x00\x01");
         assert_eq!(detect_udp(&nb, true, (137, 137)), Detect::NoMatch);
+        // A first-level encoded name asked of a DNS server on port 53 is a DNS query: ndpi
+        // netbios_wildcard_dns_query.pcap (SRV query for CKAAAA... = NetBIOS "*").
+        let wildcard = b"\x80\xf0\x00\x10\x00\x01\x00\x00\x00\x00\x00\x00\x20CKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x00\x00\x21\x00\x01";
+        assert_eq!(detect_udp(wildcard, true, (41335, 53)), Detect::Proto(DNS, false));
+        assert_eq!(detect_udp(wildcard, true, (41335, 137)), Detect::NoMatch);
     }
 
     #[test]

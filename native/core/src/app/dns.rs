@@ -12,7 +12,7 @@
 //!
 //! Bounds: a name is at most 255 wire bytes (longer is an error), compression-pointer hops at
 //! most 32, at most 16 questions and 64 answers are kept (`answers_truncated` says more were
-//! announced or the message ended inside the answer section), TXT keeps at most 1 KiB per record.
+//! announced or the message ended inside the answer section), TXT and NULL keep at most 1 KiB per record.
 //! Authority and additional sections are not parsed.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -82,6 +82,9 @@ pub enum AnswerData {
         priority: u16,
         target: String,
     },
+    /// NULL (10): the rdata bytes as received, at most `MAX_TXT` of them (DNS tunnels carry
+    /// their payload here: suricata-verify `dns-udp-null`).
+    Null(Vec<u8>),
     /// Any other type, or a known type whose rdata did not parse: the rdata length.
     Raw {
         len: u16,
@@ -290,6 +293,7 @@ fn parse_rdata(msg: &[u8], rrtype: u16, start: usize, rdlen: usize) -> AnswerDat
             let priority = be16(rd, 0).unwrap_or(0);
             name_at(2).map(|target| AnswerData::Svcb { priority, target })
         }
+        10 => Some(AnswerData::Null(rd[..rd.len().min(MAX_TXT)].to_vec())),
         16 => {
             let mut parts = Vec::new();
             let mut kept = 0usize;
@@ -481,8 +485,30 @@ pub fn rdata_text(d: &AnswerData) -> Option<String> {
         AnswerData::Txt(parts) => parts.concat(),
         AnswerData::Soa { mname } => mname.clone(),
         AnswerData::Srv { target, .. } | AnswerData::Svcb { target, .. } => target.clone(),
+        AnswerData::Null(bytes) => suricata_bytes_text(bytes),
         AnswerData::Raw { .. } => return None,
     })
+}
+
+/// Bytes as Suricata's `JsonBuilder::set_string_from_bytes` prints them: valid UTF-8 as it
+/// is, anything else byte by byte, ASCII as itself and bytes from 0x80 as `\xNN` (the JSON
+/// writer then escapes control characters as `\u00NN`). suricata-verify `dns-udp-null`: NULL
+/// rdata `56 41 43 4b 44 03 c5 e9 01` is printed `"VACKD\u0003\\xc5\\xe9\u0001"`.
+pub fn suricata_bytes_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            let mut out = String::with_capacity(bytes.len() * 2);
+            for &b in bytes {
+                if b < 0x80 {
+                    out.push(b as char);
+                } else {
+                    out.push_str(&format!("\\x{:02x}", b));
+                }
+            }
+            out
+        }
+    }
 }
 
 #[cfg(test)]
@@ -712,6 +738,43 @@ pub(crate) mod tests {
         let d = parse_message(&m).unwrap();
         match &d.answers[0].data {
             AnswerData::Txt(p) => assert_eq!(p.iter().map(|s| s.len()).sum::<usize>(), MAX_TXT),
+            other => panic!("{:?}", other),
+        }
+    }
+
+    #[test]
+    fn null_rdata_as_suricata_prints_it() {
+        // suricata-verify dns__dns-udp-null.pcap, the response (frame 2), whole UDP payload.
+        let resp: [u8; 61] = [
+            0x12, 0xb0, 0x84, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x76,
+            0x61, 0x61, 0x61, 0x61, 0x6b, 0x61, 0x72, 0x64, 0x6c, 0x69, 0x06, 0x70, 0x69, 0x72,
+            0x61, 0x74, 0x65, 0x03, 0x73, 0x65, 0x61, 0x00, 0x00, 0x0a, 0x00, 0x01, 0xc0, 0x0c,
+            0x00, 0x0a, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x56, 0x41, 0x43, 0x4b,
+            0x44, 0x03, 0xc5, 0xe9, 0x01,
+        ];
+        let m = parse_message(&resp).unwrap();
+        assert_eq!(m.queries[0].rrtype_name, "NULL");
+        assert_eq!(m.answers[0].rrtype_name, "NULL");
+        assert_eq!(
+            m.answers[0].data,
+            AnswerData::Null(b"VACKD\x03\xc5\xe9\x01".to_vec())
+        );
+        // Suricata's EVE: "VACKD\u0003\\xc5\\xe9\u0001" (the JSON writer escapes 03/01).
+        assert_eq!(
+            rdata_text(&m.answers[0].data).unwrap(),
+            "VACKD\u{3}\\xc5\\xe9\u{1}"
+        );
+        if let Some(pk) = corpus_payloads("suricata-verify/pcaps/dns__dns-udp-null.pcap") {
+            assert_eq!(pk.last().map(|p| p.3.as_slice()), Some(&resp[..]));
+        }
+        // Valid UTF-8 stays as it is; NULL rdata is bounded.
+        assert_eq!(suricata_bytes_text("é\u{1}".as_bytes()), "é\u{1}");
+        assert_eq!(suricata_bytes_text(&[0xff, b'a']), "\\xffa");
+        let mut m = query("a.b", 10);
+        m[7] = 1;
+        rr(&mut m, &[0xC0, 12], 10, 1, &[7u8; 2000]);
+        match &parse_message(&m).unwrap().answers[0].data {
+            AnswerData::Null(b) => assert_eq!(b.len(), MAX_TXT),
             other => panic!("{:?}", other),
         }
     }

@@ -10,6 +10,11 @@
 //! point: the caller should give the direction up once more than `MAX_HEAD` bytes sit
 //! unconsumed.
 //!
+//! Request lines (Zeek `HTTP_RequestLine`, libhtp-rs): once a stream is HTTP, any token is a
+//! method (`CCM_POST`); a line without a version is HTTP/0.9 only when nothing but a little
+//! whitespace follows it, else headers follow (`GET /HTTP/1.1` + `Host:` logs its host); and a
+//! head the connection's end cut short is still a request ([`parse_unfinished_request`]).
+//!
 //! Field mapping (checked against the corpus expectations):
 //! - `uri` = Suricata `http.url` / Zeek `http.uri`: the request-target exactly as sent, not
 //!   normalised (`/cgi-bin/cart32.exe`; for CONNECT the authority form
@@ -83,6 +88,27 @@ pub fn looks_like_http_request(first: &[u8]) -> Option<bool> {
     } else {
         Some(false)
     }
+}
+
+/// Longest method token accepted by [`looks_like_request_line`].
+pub const MAX_METHOD: usize = 32;
+
+/// Whether a client stream, already known to be HTTP, starts with a request line: a method
+/// token (RFC 7230 tchar, at most [`MAX_METHOD`] bytes) followed by a space or tab. Any token
+/// is a method here, as in Zeek's `HTTP_RequestLine` (`get_HTTP_token`) and libhtp (unknown
+/// methods are parsed and logged): Zeek's `http-methods` test logs `CCM_POST / HTTP/1.1` with
+/// its host and uri. Detection keeps the known-method list of [`looks_like_http_request`].
+/// None while the bytes are a strict prefix of such a start.
+pub fn looks_like_request_line(first: &[u8]) -> Option<bool> {
+    for (i, &c) in first.iter().enumerate() {
+        if (c == b' ' || c == b'\t') && i > 0 {
+            return Some(true);
+        }
+        if !is_tchar(c) || i >= MAX_METHOD {
+            return Some(false);
+        }
+    }
+    None
 }
 
 /// Whether a server stream starts like an HTTP/1.x status line: `HTTP/d.d SP`.
@@ -447,9 +473,28 @@ fn is_tchar(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
 
+/// Most whitespace bytes after a version-less request line that still leave it an HTTP/0.9
+/// request (libhtp-rs `HTTP09_MAX_JUNK_LEN`).
+const HTTP09_MAX_JUNK: usize = 16;
+
+/// Whether the bytes after a version-less request line make it an HTTP/0.9 request: nothing
+/// but at most [`HTTP09_MAX_JUNK`] whitespace bytes follow. Anything else means the client
+/// just left the protocol out and headers follow (libhtp-rs `request_protocol`, "Request line:
+/// missing protocol"; suricata-verify `http-not09` logs the user agent of `GET /` followed by
+/// headers; Zeek parses headers after any request line: `GET /HTTP/1.1` + `Host:` in
+/// `http-methods` logs host `www.google.com`).
+fn is_09_request(after_line: &[u8]) -> bool {
+    let spaces = after_line
+        .iter()
+        .take_while(|&&c| matches!(c, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c))
+        .count();
+    spaces == after_line.len() && spaces <= HTTP09_MAX_JUNK
+}
+
 /// Reads a message head at `start`; with `head09`, a request line without a version (HTTP/0.9)
-/// is a whole head.
-fn read_head(stream: &[u8], start: usize, head09: bool) -> HeadResult<'_> {
+/// is a whole head when [`is_09_request`] says so. With `at_eof` the stream ends where it
+/// ends (the connection closed): a last line without LF is a line, and the head ends there.
+fn read_head(stream: &[u8], start: usize, head09: bool, at_eof: bool) -> HeadResult<'_> {
     let avail = match stream.get(start..) {
         Some(a) => a,
         None => return HeadResult::NeedMore,
@@ -462,6 +507,18 @@ fn read_head(stream: &[u8], start: usize, head09: bool) -> HeadResult<'_> {
     loop {
         let lf = match window[pos..].iter().position(|&c| c == b'\n') {
             Some(i) => pos + i,
+            None if at_eof && pos < window.len() => window.len(),
+            None if at_eof => {
+                return match start_line {
+                    Some(sl) => HeadResult::Ok(Head {
+                        start_line: sl,
+                        headers,
+                        count,
+                        end: start + pos,
+                    }),
+                    None => HeadResult::NeedMore,
+                };
+            }
             None => {
                 return if avail.len() >= MAX_HEAD {
                     HeadResult::Stop
@@ -474,11 +531,11 @@ fn read_head(stream: &[u8], start: usize, head09: bool) -> HeadResult<'_> {
         if line.last() == Some(&b'\r') {
             line = &line[..line.len() - 1];
         }
-        pos = lf + 1;
+        pos = (lf + 1).min(window.len());
         match start_line {
             None => {
                 start_line = Some(line);
-                if head09 && is_09(line) {
+                if head09 && is_09(line) && is_09_request(&window[pos..]) {
                     return HeadResult::Ok(Head {
                         start_line: line,
                         headers,
@@ -513,7 +570,7 @@ fn read_head(stream: &[u8], start: usize, head09: bool) -> HeadResult<'_> {
 
 /// A request line without an `HTTP/` version (HTTP/0.9 simple request).
 fn is_09(line: &[u8]) -> bool {
-    match line.iter().rposition(|&c| c == b' ') {
+    match line.iter().rposition(|&c| c == b' ' || c == b'\t') {
         Some(sp) => !line[sp + 1..].starts_with(b"HTTP/"),
         None => true,
     }
@@ -655,6 +712,76 @@ fn skip_blank_lines(stream: &[u8], pos: usize) -> usize {
     p
 }
 
+fn is_ws(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// The request a head describes (method, uri, version, the headers we keep); None when the
+/// start line has no method token followed by whitespace.
+fn request_from_head(head: &Head) -> Option<HttpRequest> {
+    let line = head.start_line;
+    let sp = line.iter().position(|&c| is_ws(c))?;
+    let c = common(head);
+    let mut r = HttpRequest {
+        method: String::from_utf8_lossy(&line[..sp]).into_owned(),
+        header_count: head.count,
+        truncated: c.truncated,
+        content_type: c.content_type,
+        user_agent: c.user_agent,
+        content_length: c.content_length,
+        chunked: c.chunked,
+        ..HttpRequest::default()
+    };
+    let rest = trim(&line[sp + 1..]);
+    let (uri, version) = if is_09(line) {
+        (rest, &b""[..])
+    } else {
+        // `OPTIONS HTTP/1.1`: no uri at all (Zeek `missing_HTTP_uri`, uri "").
+        match rest.iter().rposition(|&c| is_ws(c)) {
+            Some(v) => (trim(&rest[..v]), &rest[v + 1..]),
+            None => (&b""[..], rest),
+        }
+    };
+    r.uri = text(uri, MAX_URI, &mut r.truncated);
+    r.version = text(version, 16, &mut r.truncated);
+    if let Some(h) = c.host {
+        let (host, port) = split_host_port(&h);
+        r.host = Some(host);
+        r.port = port;
+        r.host_header = Some(h);
+    }
+    let authority = uri_authority(&r.uri).map(|a| a.to_string()).or_else(|| {
+        if r.method == "CONNECT" && r.host.is_none() {
+            Some(r.uri.clone())
+        } else {
+            None
+        }
+    });
+    if let Some(a) = authority {
+        let (host, port) = split_host_port(&a);
+        r.host = Some(host);
+        r.port = port.or(r.port);
+    }
+    Some(r)
+}
+
+/// The request a client left unfinished when its connection ended: the unconsumed client
+/// bytes (no body pending) start with a request line, but the head has no blank line, or the
+/// request line itself no LF. The end of the stream ends the last line and the head, as
+/// libhtp does when the stream closes (suricata-verify `bug-3844`: `GET /` then FIN logs url
+/// `/`); the header lines already complete are kept (a head cut by a lost segment still
+/// names its Host). None when the bytes do not start with a request line.
+pub fn parse_unfinished_request(stream: &[u8]) -> Option<HttpRequest> {
+    let p = skip_blank_lines(stream, 0);
+    if p >= stream.len() || looks_like_request_line(&stream[p..]) != Some(true) {
+        return None;
+    }
+    match read_head(stream, p, true, true) {
+        HeadResult::Ok(h) => request_from_head(&h),
+        _ => None,
+    }
+}
+
 /// Parses up to `max` (and at most [`MAX_MESSAGES`]) requests from a client-direction stream.
 /// Returns them and the bytes consumed (see the module docs for incomplete input).
 pub fn parse_requests(stream: &[u8], max: usize) -> (Vec<HttpRequest>, usize) {
@@ -667,56 +794,17 @@ pub fn parse_requests(stream: &[u8], max: usize) -> (Vec<HttpRequest>, usize) {
             pos = p;
             break;
         }
-        if looks_like_http_request(&stream[p..]) != Some(true) {
+        if looks_like_request_line(&stream[p..]) != Some(true) {
             break;
         }
-        let head = match read_head(stream, p, true) {
+        let head = match read_head(stream, p, true, false) {
             HeadResult::Ok(h) => h,
             _ => break,
         };
-        let line = head.start_line;
-        let sp = match line.iter().position(|&c| c == b' ') {
-            Some(s) => s,
+        let mut r = match request_from_head(&head) {
+            Some(r) => r,
             None => break,
         };
-        let c = common(&head);
-        let mut r = HttpRequest {
-            method: String::from_utf8_lossy(&line[..sp]).into_owned(),
-            header_count: head.count,
-            truncated: c.truncated,
-            content_type: c.content_type,
-            user_agent: c.user_agent,
-            content_length: c.content_length,
-            chunked: c.chunked,
-            ..HttpRequest::default()
-        };
-        let rest = trim(&line[sp + 1..]);
-        let (uri, version) = if is_09(line) {
-            (rest, &b""[..])
-        } else {
-            let v = rest.iter().rposition(|&c| c == b' ').unwrap_or(0);
-            (trim(&rest[..v]), &rest[v + 1..])
-        };
-        r.uri = text(uri, MAX_URI, &mut r.truncated);
-        r.version = text(version, 16, &mut r.truncated);
-        if let Some(h) = c.host {
-            let (host, port) = split_host_port(&h);
-            r.host = Some(host);
-            r.port = port;
-            r.host_header = Some(h);
-        }
-        let authority = uri_authority(&r.uri).map(|a| a.to_string()).or_else(|| {
-            if r.method == "CONNECT" && r.host.is_none() {
-                Some(r.uri.clone())
-            } else {
-                None
-            }
-        });
-        if let Some(a) = authority {
-            let (host, port) = split_host_port(&a);
-            r.host = Some(host);
-            r.port = port.or(r.port);
-        }
         pos = head.end;
         let body = if r.chunked {
             Some(BodyState::chunked())
@@ -771,7 +859,7 @@ pub fn parse_responses_for(
         if looks_like_http_response(&stream[p..]) != Some(true) {
             break;
         }
-        let head = match read_head(stream, p, false) {
+        let head = match read_head(stream, p, false, false) {
             HeadResult::Ok(h) => h,
             _ => break,
         };
@@ -984,11 +1072,24 @@ PUT /c HTTP/1.0\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r
             big.extend_from_slice(b"X-A: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n");
         }
         assert_eq!(parse_requests(&big, 8).1, 0);
-        // HTTP/0.9.
+        // HTTP/0.9: the line alone, or followed by at most 16 whitespace bytes.
+        let (r, u) = parse_requests(b"GET /old\r\n", 8);
+        assert_eq!(
+            (r.len(), r[0].uri.as_str(), r[0].version.as_str(), u),
+            (1, "/old", "", 10)
+        );
+        let (r, u) = parse_requests(b"GET /old\r\n\r\n", 8);
+        assert_eq!((r.len(), u), (1, 12));
+        let junk = format!("GET /old\r\n{}", " ".repeat(HTTP09_MAX_JUNK + 1));
+        assert_eq!(parse_requests(junk.as_bytes(), 8), (vec![], 0));
+        // Anything else after it: the protocol was left out and header lines follow (libhtp-rs
+        // "missing protocol"), so the next line is a (malformed, ignored) header.
         let (r, u) = parse_requests(b"GET /old\r\nGET /new HTTP/1.0\r\n\r\n", 8);
-        assert_eq!(r.len(), 2);
-        assert_eq!(r[0].version, "");
-        assert_eq!(r[0].uri, "/old");
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].uri.as_str(), r[0].version.as_str(), r[0].header_count),
+            ("/old", "", 1)
+        );
         assert_eq!(u, 31);
         // max = 0.
         assert_eq!(parse_requests(b"GET / HTTP/1.1\r\n\r\n", 0), (vec![], 0));
@@ -1018,6 +1119,137 @@ PUT /c HTTP/1.0\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r
         assert!(r[0].truncated);
         let many = b"GET / HTTP/1.1\r\n\r\n".repeat(300);
         assert_eq!(parse_requests(&many, usize::MAX).0.len(), MAX_MESSAGES);
+    }
+
+    #[test]
+    fn request_line_forms_of_zeek_http_methods() {
+        // Request heads lifted from zeek/pcaps/http__methods.pcap (one per connection, LF line
+        // ends), with the method/host/uri Zeek's http.log prints for them.
+        let host = |x: &str| format!("{}\nHost: www.google.com\n\n", x).into_bytes();
+        let one = |x: &str| {
+            let b = host(x);
+            let (r, used) = parse_requests(&b, 8);
+            assert!(r.len() <= 1, "{:?}", r);
+            assert!(r.is_empty() || used == b.len());
+            r.into_iter().next()
+        };
+        // (request line, method, uri, version) for the lines Zeek logs.
+        for (line, method, uri, version) in [
+            ("OPTIONS * HTTP/1.1", "OPTIONS", "*", "HTTP/1.1"),
+            ("OPTIONS HTTP/1.1", "OPTIONS", "", "HTTP/1.1"),
+            ("GET / HTTP/1.", "GET", "/", "HTTP/1."),
+            ("GET /HTTP/1.1", "GET", "/HTTP/1.1", ""),
+            ("CCM_POST / HTTP/1.", "CCM_POST", "/", "HTTP/1."),
+            ("CCM_POST /HTTP/1.1", "CCM_POST", "/HTTP/1.1", ""),
+            ("CCM_POST / HTTP/1.1", "CCM_POST", "/", "HTTP/1.1"),
+            ("CONNECT /HTTP/1.1", "CONNECT", "/HTTP/1.1", ""),
+            ("TRACE /HTTP/1.1", "TRACE", "/HTTP/1.1", ""),
+            ("HEAD /HTTP/1.1", "HEAD", "/HTTP/1.1", ""),
+        ] {
+            let r = one(line).unwrap_or_else(|| panic!("{}", line));
+            assert_eq!(
+                (r.method.as_str(), r.uri.as_str(), r.version.as_str()),
+                (method, uri, version),
+                "{}",
+                line
+            );
+            // The Host header after a version-less line is read (Zeek logs www.google.com;
+            // CONNECT's authority must not come from the uri then).
+            assert_eq!(r.host_header.as_deref(), Some("www.google.com"), "{}", line);
+            assert_eq!(r.host.as_deref(), Some("www.google.com"), "{}", line);
+        }
+        // Lines Zeek rejects (bad_HTTP_request: no token + whitespace at the start) log no
+        // method, host or uri.
+        for line in [
+            &b"OPTIONSHTTP/1.1"[..],
+            b"OPTIONS",
+            b"GET/ HTTP/1.1",
+            b"GET/HTTP/1.1",
+            b"\xc3\x83\xc3\x82\xc3\x83 / HTTP/1.",
+            b"\xc3\x83\xc3\x82\xc3\x83/ HTTP/1.1",
+        ] {
+            let mut b = line.to_vec();
+            b.extend_from_slice(b"\nHost: www.google.com\n\n");
+            assert_eq!(parse_requests(&b, 8).0, vec![], "{:?}", line);
+            assert_eq!(looks_like_request_line(&b), Some(false), "{:?}", line);
+        }
+        // Detection still wants a known method; a stream already HTTP takes any token.
+        assert_eq!(
+            looks_like_http_request(b"CCM_POST / HTTP/1.1\n"),
+            Some(false)
+        );
+        assert_eq!(
+            looks_like_request_line(b"CCM_POST / HTTP/1.1\n"),
+            Some(true)
+        );
+        assert_eq!(looks_like_request_line(b"CCM_PO"), None);
+        assert_eq!(looks_like_request_line(b"GET\t/"), Some(true));
+        assert_eq!(looks_like_request_line(b" GET /"), Some(false));
+        assert_eq!(
+            looks_like_request_line(&[b'A'; MAX_METHOD + 1]),
+            Some(false)
+        );
+        if let Some(all) = corpus_all_requests("zeek/pcaps/http__methods.pcap") {
+            // 49 connections; Zeek logs a method for 26 of them (the other 23 request lines
+            // are bad_HTTP_request), and so do we.
+            assert_eq!(all.len(), 26, "{:?}", all);
+            assert!(all
+                .iter()
+                .all(|r| r.host_header.as_deref() == Some("www.google.com")));
+            assert_eq!(all.iter().filter(|r| r.uri == "/HTTP/1.1").count(), 8);
+            assert_eq!(all.iter().filter(|r| r.method == "CCM_POST").count(), 3);
+        }
+    }
+
+    #[test]
+    fn missing_protocol_then_headers() {
+        // suricata-verify http-not09.pcap, frame 5: the whole client stream. Suricata logs
+        // http_user_agent `myscript` (libhtp-rs: REQUEST_LINE_MISSING_PROTOCOL, headers read).
+        let s = b"GET /\nFakeHeader\nHost: localhost\nUser-Agent: myscript\n\n";
+        let (r, used) = parse_requests(s, 8);
+        assert_eq!(used, s.len());
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].uri.as_str(), r[0].version.as_str()), ("/", ""));
+        assert_eq!(r[0].user_agent.as_deref(), Some("myscript"));
+        assert_eq!(r[0].host.as_deref(), Some("localhost"));
+        assert_eq!(r[0].header_count, 3);
+    }
+
+    #[test]
+    fn unfinished_request_at_end_of_stream() {
+        // suricata-verify bug-3844.pcap / bug-4702-01.pcap: the client sends `GET /` (no LF)
+        // and the connection closes; Suricata logs url `/`.
+        assert_eq!(parse_requests(b"GET /", 8), (vec![], 0));
+        let r = parse_unfinished_request(b"GET /").unwrap();
+        assert_eq!(
+            (r.method.as_str(), r.uri.as_str(), r.version.as_str()),
+            ("GET", "/", "")
+        );
+        // ndpi fuzz-2006-09-29-28586.pcap, frame 63 (172.20.3.5:2604): a head cut by a lost
+        // segment (start; the rest of the 1460 bytes is one unterminated header line). Its
+        // Host line is complete: nDPI reports 172.20.3.13, libhtp parsed it line by line.
+        let mut s = b"GET /servlets/mms?message-id=189001 HTTP/1.1\r\nHost: 172.20.3.13\r\nOpt: \"http://www.w3.org/1999/06/2%s\x00CPPex~hange\"; ns=56\r\nAccept: application/vnd.wap.mms-message\r\nCache-Contr\xf0l: no-cache\r\nAccept-Language: en\r\nUser-Agent: SonyEricssonT68/R201A\r\nAcceAt-Charset: *\r\nu6-Profile-Diff-1: <?xml ve\x07si\x0en=\"1.0".to_vec();
+        s.extend(vec![0xaa; 600]);
+        assert_eq!(parse_requests(&s, 8), (vec![], 0));
+        let r = parse_unfinished_request(&s).unwrap();
+        assert_eq!(r.host.as_deref(), Some("172.20.3.13"));
+        assert_eq!(r.uri, "/servlets/mms?message-id=189001");
+        assert_eq!(r.user_agent.as_deref(), Some("SonyEricssonT68/R201A"));
+        // Request line ended, no header yet; blank lines before it; not a request at all.
+        assert_eq!(
+            parse_unfinished_request(b"\r\nPUT /x HTTP/1.1\r\n")
+                .unwrap()
+                .uri,
+            "/x"
+        );
+        assert_eq!(parse_unfinished_request(b""), None);
+        assert_eq!(parse_unfinished_request(b"\r\n"), None);
+        assert_eq!(parse_unfinished_request(b"GET"), None);
+        assert_eq!(parse_unfinished_request(b"\x16\x03\x01\x00"), None);
+        if let Some(s) = corpus_stream("suricata-verify/pcaps/bug-3844.pcap", 8080, true) {
+            assert_eq!(s, b"GET /");
+            assert_eq!(parse_unfinished_request(&s).unwrap().uri, "/");
+        }
     }
 
     #[test]
@@ -1138,7 +1370,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.0 404 Not Found\r\n\r\nrest o
         }
         let mut all = Vec::new();
         for (_, s) in &dirs {
-            if looks_like_http_request(s) == Some(true) {
+            if looks_like_request_line(s) == Some(true) {
                 all.extend(parse_requests(s, 64).0);
             }
         }
@@ -1211,6 +1443,10 @@ HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.0 404 Not Found\r\n\r\nrest o
             let (p, u) = parse_responses_for(&b, 16, &["HEAD", "CONNECT"]);
             assert!(u <= b.len() && p.len() <= 16);
             let _ = looks_like_http_request(&b);
+            let _ = looks_like_request_line(&b);
+            if let Some(q) = parse_unfinished_request(&b) {
+                assert!(q.uri.len() <= MAX_URI);
+            }
             let _ = looks_like_http_response(&b);
             let mut st = BodyState::chunked();
             let _ = skip_body(&mut st, &b);

@@ -342,6 +342,7 @@ impl AppLayer {
                 }
             }
             Parser::Http(mut h) => {
+                h.pending.extend(if h.body[TO_SERVER].is_none() { http::parse_unfinished_request(&st.d[TO_SERVER].buf) } else { None });
                 while let Some(r) = h.pending.pop_front() {
                     self.emit(f, ts_ns, EV_HTTP, false, evidence::http_body(Some(&r), None));
                 }
@@ -657,7 +658,7 @@ impl AppLayer {
                 let (reqs, used) = http::parse_requests(&d.buf, 32);
                 if reqs.is_empty() {
                     d.buf.drain(..used.min(d.buf.len()));
-                    if d.buf.len() >= http::MAX_HEAD.min(self.cfg.stream_depth) || used == 0 && !d.buf.is_empty() && http::looks_like_http_request(&d.buf) == Some(false) {
+                    if d.buf.len() >= http::MAX_HEAD.min(self.cfg.stream_depth) || used == 0 && !d.buf.is_empty() && http::looks_like_request_line(&d.buf) == Some(false) {
                         close(d);
                     }
                     return false;
