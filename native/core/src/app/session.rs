@@ -36,7 +36,7 @@ type SlotMap<V> = HashMap<u32, V, BuildHasherDefault<SlotHasher>>;
 use super::detect::{self, Detect, TcpCtx};
 use super::evidence::{self, EvidenceRecord, EV_DNS, EV_FILEINFO, EV_HTTP, EV_QUIC, EV_SSH, EV_TLS};
 use super::probe::ftp;
-use super::{dns, http, magic, quic, ssh, tls, x509};
+use super::{dns, gquic, http, magic, quic, ssh, tls, x509};
 use crate::flow::{Flow, TO_CLIENT, TO_SERVER};
 use crate::community_id::CommunityIdCache;
 
@@ -176,7 +176,9 @@ enum Parser {
     DnsUdp,
     /// `crypto`: the client's CRYPTO stream over its Initials (a ClientHello may span several,
     /// in any order: Zeek quic-39264-rand), bounded by `quic::MAX_CRYPTO_BYTES`.
-    Quic { tries: u8, done: bool, crypto: quic::CryptoStream },
+    /// `first_dcid`: the DCID of the first Initial decrypted, whose keys protect later Initials
+    /// sent to another DCID (at most `quic::MAX_CID_LEN` bytes).
+    Quic { tries: u8, done: bool, crypto: quic::CryptoStream, first_dcid: Vec<u8> },
 }
 
 #[derive(Debug)]
@@ -865,27 +867,52 @@ impl AppLayer {
                 }
                 false
             }
-            Parser::Quic { tries, done, crypto } => {
+            Parser::Quic { tries, done, crypto, first_dcid } => {
                 if !*done && dir == TO_SERVER && *tries < QUIC_TRIES {
                     *tries += 1;
-                    match quic::decrypt_client_initial(payload) {
-                        Ok(p) => {
-                            crypto.merge(&p.crypto);
-                            let hs = crypto.contiguous();
-                            // `01 <u24 length> body`
-                            let ch = if hs.len() >= 4 && hs[0] == 1 {
-                                let len = ((hs[1] as usize) << 16) | ((hs[2] as usize) << 8) | hs[3] as usize;
-                                hs.get(4..4 + len).and_then(tls::client_hello_body)
-                            } else {
-                                None
-                            };
-                            if ch.is_some() || *tries >= QUIC_TRIES {
-                                *done = true;
-                                let body = evidence::quic_body(p.version, ch.as_ref());
-                                self.emit(f, ts_ns, EV_QUIC, false, body);
+                    // Google QUIC up to Q046 sends its CHLO in cleartext.
+                    if let Ok(g) = gquic::parse_client_packet(payload) {
+                        *done = true;
+                        let body = evidence::quic_chlo_body(g.version, &g.chlo);
+                        self.emit(f, ts_ns, EV_QUIC, false, body);
+                    } else {
+                        match quic::decrypt_client_initial_after(payload, first_dcid) {
+                            Ok(p) => {
+                                if first_dcid.is_empty() {
+                                    first_dcid.extend_from_slice(&p.dcid);
+                                }
+                                crypto.merge(&p.crypto);
+                                let hs = crypto.contiguous();
+                                let last_try = *tries >= QUIC_TRIES;
+                                let body = match p.handshake {
+                                    quic::HandshakeKind::Tls => {
+                                        // `01 <u24 length> body`
+                                        let ch = if hs.len() >= 4 && hs[0] == 1 {
+                                            let len = ((hs[1] as usize) << 16) | ((hs[2] as usize) << 8) | hs[3] as usize;
+                                            hs.get(4..4 + len).and_then(tls::client_hello_body)
+                                        } else {
+                                            None
+                                        };
+                                        if ch.is_some() || last_try {
+                                            Some(evidence::quic_body(p.version, ch.as_ref()))
+                                        } else {
+                                            None
+                                        }
+                                    }
+                                    // Q050: the CRYPTO stream is a CHLO; its SNI sits early.
+                                    quic::HandshakeKind::GoogleChlo => match gquic::parse_chlo(hs) {
+                                        Ok(c) if c.sni.is_some() || last_try => Some(evidence::quic_chlo_body(p.version, &c)),
+                                        _ if last_try => Some(evidence::quic_body(p.version, None)),
+                                        _ => None,
+                                    },
+                                };
+                                if let Some(body) = body {
+                                    *done = true;
+                                    self.emit(f, ts_ns, EV_QUIC, false, body);
+                                }
                             }
+                            Err(_) => self.counters.quic_decrypt_errors += 1,
                         }
-                        Err(_) => self.counters.quic_decrypt_errors += 1,
                     }
                 }
                 let finished = *done || *tries >= QUIC_TRIES;
@@ -959,7 +986,7 @@ fn set_proto(st: &mut FlowApp, f: &mut Flow, p: u8) {
         detect::SSH => Parser::Ssh(Box::default()),
         detect::FTP => Parser::Ftp,
         detect::FTP_DATA => Parser::Magic,
-        detect::QUIC => Parser::Quic { tries: 0, done: false, crypto: quic::CryptoStream::new() },
+        detect::QUIC => Parser::Quic { tries: 0, done: false, crypto: quic::CryptoStream::new(), first_dcid: Vec::new() },
         _ => Parser::None,
     };
 }
