@@ -91,6 +91,10 @@ pub struct AppCounters {
     pub ftp_data_matched: u64,
     pub dns_parse_errors: u64,
     pub quic_decrypt_errors: u64,
+    /// Flows whose client CRYPTO stream hit `quic::MAX_CRYPTO_BYTES` or its range cap.
+    pub quic_crypto_capped: u64,
+    /// gQUIC CHLOs with a value cut at `gquic::MAX_TAG_VALUE` or tags beyond `gquic::MAX_TAGS`.
+    pub quic_chlo_truncated: u64,
     pub flows_reversed: u64,
 }
 
@@ -108,9 +112,11 @@ impl AppCounters {
         f("app_ftp_data_matched", self.ftp_data_matched);
         f("app_dns_parse_errors", self.dns_parse_errors);
         f("app_quic_decrypt_errors", self.quic_decrypt_errors);
+        f("app_quic_crypto_capped", self.quic_crypto_capped);
+        f("app_quic_chlo_truncated", self.quic_chlo_truncated);
         f("app_flows_reversed", self.flows_reversed);
     }
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 15;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -873,6 +879,9 @@ impl AppLayer {
                     // Google QUIC up to Q046 sends its CHLO in cleartext.
                     if let Ok(g) = gquic::parse_client_packet(payload) {
                         *done = true;
+                        if g.chlo.truncated {
+                            self.counters.quic_chlo_truncated += 1;
+                        }
                         let body = evidence::quic_chlo_body(g.version, &g.chlo);
                         self.emit(f, ts_ns, EV_QUIC, false, body);
                     } else {
@@ -881,7 +890,11 @@ impl AppLayer {
                                 if first_dcid.is_empty() {
                                     first_dcid.extend_from_slice(&p.dcid);
                                 }
+                                let was_capped = crypto.dropped();
                                 crypto.merge(&p.crypto);
+                                if crypto.dropped() && !was_capped {
+                                    self.counters.quic_crypto_capped += 1;
+                                }
                                 let hs = crypto.contiguous();
                                 let last_try = *tries >= QUIC_TRIES;
                                 let body = match p.handshake {
@@ -901,7 +914,12 @@ impl AppLayer {
                                     }
                                     // Q050: the CRYPTO stream is a CHLO; its SNI sits early.
                                     quic::HandshakeKind::GoogleChlo => match gquic::parse_chlo(hs) {
-                                        Ok(c) if c.sni.is_some() || last_try => Some(evidence::quic_chlo_body(p.version, &c)),
+                                        Ok(c) if c.sni.is_some() || last_try => {
+                                            if c.truncated {
+                                                self.counters.quic_chlo_truncated += 1;
+                                            }
+                                            Some(evidence::quic_chlo_body(p.version, &c))
+                                        }
                                         _ if last_try => Some(evidence::quic_body(p.version, None)),
                                         _ => None,
                                     },
@@ -1058,6 +1076,28 @@ mod tests {
         assert!(b.contains("\"client_alpns\":[\"h2\"]"), "{}", b);
         assert_eq!((app.states(), app.bytes()), (0, 0), "state freed at flow end");
         assert_eq!(f.app_flags & APP_HAS_STATE, 0);
+    }
+
+    #[test]
+    fn gquic_cleartext_chlo_gives_a_quic_event() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_UDP, 443);
+        // Q046 long header (as in nDPI's quic_q46.pcap), STREAM frame on stream 1, CHLO with
+        // PAD, SNI and UAID.
+        let mut d = b"\xc3Q046\x50\xea\xcf\xe6\xe7\x06\xdf\x27\x2d\x00\x00\x00\x04".to_vec();
+        d.extend_from_slice(&[0x5a; 12]);
+        let chlo = b"CHLO\x03\x00\x00\x00PAD\x00\x04\x00\x00\x00SNI\x00\x13\x00\x00\x00UAID\x27\x00\x00\x00----play.google.comChrome/74.0.3729.157";
+        d.extend_from_slice(&[0xa4, 0x01, 0x04, 0x00, 0x00, chlo.len() as u8]);
+        d.extend_from_slice(chlo);
+        d.resize(1350, 0x2d);
+        app.on_packet(0, &mut f, TO_SERVER, None, &d, 2_000);
+        assert_eq!(f.app_proto, detect::QUIC);
+        let quic: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.event == EV_QUIC).collect();
+        assert_eq!(quic.len(), 1, "{:?}", app.out);
+        assert_eq!(quic[0].body, r#"{"version":"Q046","sni":"play.google.com","ua":"Chrome/74.0.3729.157"}"#);
+        // The connection's later client packets do not log it again.
+        app.on_packet(0, &mut f, TO_SERVER, None, &d, 2_100);
+        assert_eq!(app.out.iter().filter(|e| e.event == EV_QUIC).count(), 1);
     }
 
     #[test]
