@@ -24,7 +24,7 @@ use std::sync::{Mutex, Once, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use harness::{fnv64, Rng};
-use sensor_core::app::{dns, http, ja3, ja4, magic, quic, ssh, tls, x509};
+use sensor_core::app::{dns, gquic, http, ja3, ja4, magic, quic, ssh, tls, x509};
 use sensor_core::capture::FileSource;
 use sensor_core::crypto::aes::Aes128;
 use sensor_core::crypto::gcm::Aes128Gcm;
@@ -161,6 +161,7 @@ struct Seeds {
     dns_tcp: Vec<Vec<u8>>,
     ssh: Vec<Vec<u8>>,
     quic: Vec<Vec<u8>>,
+    gquic: Vec<Vec<u8>>,
     uploads: Vec<Vec<u8>>,
     hellos: Vec<tls::ClientHello>,
     server_hellos: Vec<tls::ServerHello>,
@@ -223,6 +224,14 @@ fn builtin_seeds(s: &mut Seeds) {
     ] {
         push_capped(&mut s.uploads, m);
     }
+    // A Q046 client packet (long header, DCID, packet number, hash, STREAM frame on stream 1)
+    // with a small CHLO: PAD, SNI, UAID.
+    let mut q046 = b"\xc3Q046\x50\x01\x02\x03\x04\x05\x06\x07\x08\x00\x00\x00\x01".to_vec();
+    q046.extend_from_slice(&[0u8; 12]);
+    let chlo = b"CHLO\x03\x00\x00\x00PAD\x00\x04\x00\x00\x00SNI\x00\x0f\x00\x00\x00UAID\x11\x00\x00\x00----example.comChrome";
+    q046.extend_from_slice(&[0xa0, 0x01, 0x00, chlo.len() as u8]);
+    q046.extend_from_slice(chlo);
+    push_capped(&mut s.gquic, &q046);
     let mut tar = vec![0u8; 512];
     tar[..5].copy_from_slice(b"a.txt");
     tar[257..263].copy_from_slice(b"ustar\0");
@@ -261,6 +270,8 @@ fn seeds() -> &'static Seeds {
                     if m.proto == 17 {
                         if quic::looks_like_quic_initial(payload) {
                             push_capped(&mut s.quic, payload);
+                        } else if gquic::looks_like_gquic_chlo(payload) {
+                            push_capped(&mut s.gquic, payload);
                         } else if (m.src_port == 53 || m.dst_port == 53 || m.src_port == 5353 || m.dst_port == 5353) && dns::looks_like_dns(payload) {
                             push_capped(&mut s.dns_msg, payload);
                         }
@@ -330,7 +341,7 @@ fn seeds() -> &'static Seeds {
             push_capped(&mut s.uploads, &b);
         }
         println!(
-            "app mutation seeds: tls client {}, tls server {}, certs {}, http req {}, http resp {}, dns {}, dns tcp {}, ssh {}, quic {}, uploads {}, hellos {}, server hellos {}",
+            "app mutation seeds: tls client {}, tls server {}, certs {}, http req {}, http resp {}, dns {}, dns tcp {}, ssh {}, quic {}, gquic {}, uploads {}, hellos {}, server hellos {}",
             s.tls_client.len(),
             s.tls_server.len(),
             s.certs.len(),
@@ -340,6 +351,7 @@ fn seeds() -> &'static Seeds {
             s.dns_tcp.len(),
             s.ssh.len(),
             s.quic.len(),
+            s.gquic.len(),
             s.uploads.len(),
             s.hellos.len(),
             s.server_hellos.len()
@@ -587,8 +599,28 @@ fn crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
     f
 }
 
+fn feed_gquic(m: &[u8]) {
+    let _ = gquic::looks_like_gquic_chlo(m);
+    if let Ok(p) = gquic::parse_client_packet(m) {
+        for v in [&p.chlo.sni, &p.chlo.user_agent].iter().copied().flatten() {
+            assert!(v.len() <= 3 * gquic::MAX_TAG_VALUE, "gquic: tag value longer than its cap");
+        }
+    }
+    // The same bytes as a bare handshake message (Q050 carries one in its CRYPTO stream).
+    let _ = gquic::parse_chlo(m);
+    if let Some(at) = m.windows(4).position(|w| w == b"CHLO") {
+        let _ = gquic::parse_chlo(&m[at..]);
+    }
+}
+
 fn feed_quic_datagram(m: &[u8], dcid: &[u8]) {
     let _ = quic::looks_like_quic_initial(m);
+    let _ = quic::looks_like_quic_client_start(m);
+    if let Ok(p) = quic::decrypt_client_initial_after(m, dcid) {
+        if p.handshake == quic::HandshakeKind::GoogleChlo {
+            let _ = gquic::parse_chlo(p.handshake_bytes());
+        }
+    }
     if let Ok(p) = quic::decrypt_client_initial(m) {
         assert!(p.handshake_bytes().len() <= quic::MAX_CRYPTO_BYTES);
         let hs = p.handshake_bytes();
@@ -718,6 +750,13 @@ fn mutate_dns() {
 #[test]
 fn mutate_ssh() {
     run_bytes("ssh", 0x737368, &seeds().ssh, &|m, _| feed_ssh(m));
+}
+
+/// Google QUIC cleartext CHLOs (Q035/Q039/Q046 corpus packets and a built-in Q046 one):
+/// public and long headers, STREAM frame layouts and the CHLO tag table.
+#[test]
+fn mutate_gquic() {
+    run_bytes("gquic", 0x67717569, &seeds().gquic, &|m, _| feed_gquic(m));
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //! (keep in lockstep). Names are Suricata 8's EVE spellings.
 
 use super::probe::{self, ftp::Banner, Probe};
-use super::{dns, http, quic, ssh, tls};
+use super::{dns, gquic, http, quic, ssh, tls};
 
 pub const NONE: u8 = 0;
 pub const FAILED: u8 = 1;
@@ -260,7 +260,9 @@ pub fn detect_udp(b: &[u8], ts: bool, ports: (u16, u16)) -> Detect {
             return Detect::Proto(DNS, false);
         }
     }
-    if quic::looks_like_quic_initial(b) {
+    // A client's first QUIC datagram: an Initial, else a 0-RTT packet or a forcing-version-
+    // negotiation Initial (the readable Initial follows), or a cleartext gQUIC CHLO.
+    if quic::looks_like_quic_initial(b) || quic::looks_like_quic_client_start(b) || gquic::looks_like_gquic_chlo(b) {
         return Detect::Proto(QUIC, false);
     }
     let checks: [(u8, Probe); 9] = [

@@ -302,11 +302,28 @@ pub fn ssh_body(client: Option<&SshBanner>, server: Option<&SshBanner>) -> Strin
 
 /// QUIC version as Suricata prints it (`v2`, else lowercase hex without padding: `1`).
 pub fn quic_version(v: u32) -> String {
+    let b = v.to_be_bytes();
     if v == super::quic::VERSION_2 {
         "v2".to_string()
+    } else if (b[0] == b'Q' || b[0] == b'T') && b[1..].iter().all(u8::is_ascii_digit) {
+        // Google QUIC versions are ASCII tags ("Q046", "T051"), printed as such.
+        String::from_utf8_lossy(&b).into_owned()
     } else {
         format!("{:x}", v)
     }
+}
+
+/// `quic` body of a Google QUIC CHLO: version, sni, ua (no JA3/JA4: not TLS).
+pub fn quic_chlo_body(version: u32, chlo: &super::gquic::Chlo) -> String {
+    let mut j = Json::new();
+    j.str(Some("version"), &quic_version(version));
+    if let Some(s) = chlo.sni.as_deref() {
+        j.str(Some("sni"), s);
+    }
+    if let Some(ua) = chlo.user_agent.as_deref() {
+        j.str(Some("ua"), ua);
+    }
+    j.finish()
 }
 
 /// `quic` body: version, sni, ja3 {hash, string}, ja4 (with the `q` prefix).
@@ -387,5 +404,8 @@ mod tests {
         assert_eq!(quic_version(1), "1");
         assert_eq!(quic_version(super::super::quic::VERSION_2), "v2");
         assert_eq!(quic_version(0xff00_001d), "ff00001d");
+        assert_eq!(quic_version(0x5130_3436), "Q046");
+        assert_eq!(quic_version(0x5430_3531), "T051");
+        assert_eq!(quic_version(0xface_b002), "faceb002");
     }
 }

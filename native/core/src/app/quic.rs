@@ -8,9 +8,14 @@
 //! primitives used ([`crate::crypto::aes`], [`crate::crypto::gcm`], [`crate::crypto::hkdf`])
 //! are for that public-key visibility work only; they are not hardened for protecting secrets.
 //!
-//! Versions: QUIC v1 (`0x00000001`), draft-29 (`0xff00001d`, the v1 wire format with its own
-//! salt) and QUIC v2 (`0x6b3343cf`, RFC 9369: another salt, `quicv2` key labels and renumbered
-//! long-header packet types).
+//! Versions: QUIC v1 (`0x00000001`) and QUIC v2 (`0x6b3343cf`, RFC 9369: another salt,
+//! `quicv2` key labels and renumbered long-header packet types), and the pre-RFC versions still
+//! seen in traffic, which share v1's wire format and differ only in their initial salt: IETF
+//! drafts 23-34 (`0xff000017`..`0xff000022`; salts of draft-ietf-quic-tls-23, -29 and -33),
+//! Facebook mvfst (`0xfaceb002`, `0xfaceb00e`, the draft-23 salt) and Google's IETF-header
+//! versions Q050, T050 and T051 (their own salts, Google frame numbering; T05x carries TLS,
+//! Q050 a gQUIC CHLO, see [`HandshakeKind`]). Salts as published in the drafts and used by
+//! Wireshark's and nDPI's QUIC dissectors, each proven by a corpus capture.
 //!
 //! The handshake bytes returned are the CRYPTO stream: TLS handshake messages *without* the
 //! TLS record layer (QUIC carries no records). A ClientHello therefore starts directly with
@@ -30,6 +35,16 @@ pub const VERSION_1: u32 = 0x0000_0001;
 pub const VERSION_DRAFT_29: u32 = 0xff00_001d;
 /// QUIC version 2 (RFC 9369).
 pub const VERSION_2: u32 = 0x6b33_43cf;
+/// Google QUIC Q050: IETF long header and Initial protection, gQUIC CHLO inside.
+pub const VERSION_Q050: u32 = 0x5130_3530;
+/// Google QUIC T050: IETF long header and Initial protection, TLS 1.3 inside.
+pub const VERSION_T050: u32 = 0x5430_3530;
+/// Google QUIC T051.
+pub const VERSION_T051: u32 = 0x5430_3531;
+/// Facebook mvfst, draft-27 based.
+pub const VERSION_MVFST_27: u32 = 0xface_b002;
+/// Facebook mvfst experimental (draft-27 based).
+pub const VERSION_MVFST_EXP: u32 = 0xface_b00e;
 
 /// The most CRYPTO stream bytes kept per packet (or per [`CryptoStream`]); later bytes are
 /// dropped and flagged. A ClientHello, even with post-quantum key shares, fits comfortably.
@@ -95,9 +110,30 @@ impl fmt::Display for QuicError {
 
 impl std::error::Error for QuicError {}
 
+/// What the CRYPTO stream of a version's Initial packets carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandshakeKind {
+    /// TLS 1.3 handshake messages (a ClientHello from the client).
+    Tls,
+    /// A Google QUIC crypto handshake message (`CHLO` tag-value map), see [`crate::app::gquic`].
+    GoogleChlo,
+}
+
+/// How a version numbers the frames of an Initial packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FrameSet {
+    /// RFC 9000 section 19 (and the drafts from 23 on): CRYPTO is 0x06.
+    Ietf,
+    /// Google QUIC Q050/T05x: PADDING 0x00, PING 0x07, CRYPTO 0x08 (offset and length as
+    /// IETF variable-length integers).
+    Google,
+}
+
 /// Per-version constants for Initial packet protection.
 struct VersionParams {
     salt: [u8; 20],
+    frames: FrameSet,
+    handshake: HandshakeKind,
     key_label: &'static [u8],
     iv_label: &'static [u8],
     hp_label: &'static [u8],
@@ -112,6 +148,8 @@ const V1_PARAMS: VersionParams = VersionParams {
         0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c,
         0xad, 0xcc, 0xbb, 0x7f, 0x0a,
     ],
+    frames: FrameSet::Ietf,
+    handshake: HandshakeKind::Tls,
     key_label: b"quic key",
     iv_label: b"quic iv",
     hp_label: b"quic hp",
@@ -124,6 +162,8 @@ const DRAFT_29_PARAMS: VersionParams = VersionParams {
         0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97, 0x86, 0xf1, 0x9c, 0x61, 0x11,
         0xe0, 0x43, 0x90, 0xa8, 0x99,
     ],
+    frames: FrameSet::Ietf,
+    handshake: HandshakeKind::Tls,
     key_label: b"quic key",
     iv_label: b"quic iv",
     hp_label: b"quic hp",
@@ -136,6 +176,8 @@ const V2_PARAMS: VersionParams = VersionParams {
         0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26, 0x9d,
         0xcb, 0xf9, 0xbd, 0x2e, 0xd9,
     ],
+    frames: FrameSet::Ietf,
+    handshake: HandshakeKind::Tls,
     key_label: b"quicv2 key",
     iv_label: b"quicv2 iv",
     hp_label: b"quicv2 hp",
@@ -143,13 +185,82 @@ const V2_PARAMS: VersionParams = VersionParams {
     retry_type: 0,
 };
 
+/// draft-ietf-quic-tls-23 to -28 (and mvfst, which is draft-27 based).
+const DRAFT_23_PARAMS: VersionParams = VersionParams {
+    salt: [
+        0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4, 0x63,
+        0x65, 0xbe, 0xf9, 0xf5, 0x02,
+    ],
+    frames: FrameSet::Ietf,
+    handshake: HandshakeKind::Tls,
+    ..V1_LABELS
+};
+
+const Q050_PARAMS: VersionParams = VersionParams {
+    salt: [
+        0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94, 0x5c, 0xfc, 0xdb, 0xd3, 0xa7,
+        0xf0, 0xd3, 0xb5, 0x6b, 0x45,
+    ],
+    frames: FrameSet::Google,
+    handshake: HandshakeKind::GoogleChlo,
+    ..V1_LABELS
+};
+
+const T050_PARAMS: VersionParams = VersionParams {
+    salt: [
+        0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2, 0x36,
+        0x7c, 0x60, 0x48, 0x83, 0x10,
+    ],
+    frames: FrameSet::Google,
+    handshake: HandshakeKind::Tls,
+    ..V1_LABELS
+};
+
+const T051_PARAMS: VersionParams = VersionParams {
+    salt: [
+        0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f, 0xc8,
+        0xcc, 0xda, 0x6e, 0x03, 0x3d,
+    ],
+    frames: FrameSet::Google,
+    handshake: HandshakeKind::Tls,
+    ..V1_LABELS
+};
+
+/// The v1 key labels and packet type numbers, shared by every version but v2.
+const V1_LABELS: VersionParams = VersionParams {
+    salt: [0; 20],
+    frames: FrameSet::Ietf,
+    handshake: HandshakeKind::Tls,
+    key_label: b"quic key",
+    iv_label: b"quic iv",
+    hp_label: b"quic hp",
+    initial_type: 0,
+    retry_type: 3,
+};
+
 fn version_params(version: u32) -> Option<&'static VersionParams> {
     match version {
-        VERSION_1 => Some(&V1_PARAMS),
-        VERSION_DRAFT_29 => Some(&DRAFT_29_PARAMS),
+        // draft-33 and -34 already use v1's salt.
+        VERSION_1 | 0xff00_0021 | 0xff00_0022 => Some(&V1_PARAMS),
+        0xff00_001d..=0xff00_0020 => Some(&DRAFT_29_PARAMS),
+        0xff00_0017..=0xff00_001c | VERSION_MVFST_27 | VERSION_MVFST_EXP => Some(&DRAFT_23_PARAMS),
         VERSION_2 => Some(&V2_PARAMS),
+        VERSION_Q050 => Some(&Q050_PARAMS),
+        VERSION_T050 => Some(&T050_PARAMS),
+        VERSION_T051 => Some(&T051_PARAMS),
         _ => None,
     }
+}
+
+/// What the client's Initial CRYPTO stream carries in `version`, if its Initials can be read.
+pub fn handshake_kind(version: u32) -> Option<HandshakeKind> {
+    version_params(version).map(|p| p.handshake)
+}
+
+/// Whether `version` is reserved to force version negotiation (`0x?a?a?a?a`, RFC 9000 section
+/// 15): a client may open with it, expecting a Version Negotiation reply, then a real Initial.
+pub fn is_forcing_negotiation_version(version: u32) -> bool {
+    version & 0x0f0f_0f0f == 0x0a0a_0a0a
 }
 
 /// Whether Initial packets of `version` can be decrypted here.
@@ -393,6 +504,8 @@ pub struct InitialPacket {
     pub has_ack: bool,
     /// Whether the packet carried a CONNECTION_CLOSE frame.
     pub has_connection_close: bool,
+    /// What the CRYPTO stream carries (a TLS ClientHello, or a Google CHLO for Q050).
+    pub handshake: HandshakeKind,
 }
 
 impl InitialPacket {
@@ -513,6 +626,42 @@ pub fn looks_like_quic_initial(udp_payload: &[u8]) -> bool {
     }
 }
 
+/// Cheap structural check that a UDP payload starts a client's QUIC connection even though it
+/// is not (yet) a readable Initial: a 0-RTT packet of a supported version (sent ahead of, or
+/// reordered before, the Initial that carries the ClientHello), or a long-header packet with a
+/// version reserved to force version negotiation (the real Initial follows the server's
+/// Version Negotiation). Either way the next client datagrams are worth decrypting.
+pub fn looks_like_quic_client_start(udp_payload: &[u8]) -> bool {
+    let first = match udp_payload.first() {
+        Some(&b) => b,
+        None => return false,
+    };
+    if first & 0xc0 != 0xc0 {
+        return false;
+    }
+    let version = match udp_payload.get(1..5) {
+        Some(v) => u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
+        None => return false,
+    };
+    let mut pos = 5usize;
+    let cids_ok = read_cid(udp_payload, &mut pos).is_ok() && read_cid(udp_payload, &mut pos).is_ok();
+    if !cids_ok {
+        return false;
+    }
+    if is_forcing_negotiation_version(version) {
+        // Clients pad datagrams carrying Initials to 1200 bytes (RFC 9000 section 14.1).
+        return udp_payload.len() >= 1200;
+    }
+    match parse_long_header(udp_payload, 0) {
+        // 0-RTT is the type after Initial in v1 numbering (1) and the one before it in v2 (2).
+        Ok(h) => {
+            let zero_rtt = if h.version == VERSION_2 { 2 } else { 1 };
+            !h.is_initial && (first >> 4) & 0x03 == zero_rtt && h.end - h.pn_offset >= 4 + SAMPLE_LEN
+        }
+        Err(_) => false,
+    }
+}
+
 /// Decrypts the first client Initial packet of a datagram (RFC 9001 section 5): derives the
 /// client Initial keys from its DCID, removes header protection, decodes the packet number,
 /// authenticates and decrypts the payload, and collects its CRYPTO frames.
@@ -524,6 +673,27 @@ pub fn decrypt_client_initial(udp_payload: &[u8]) -> Result<InitialPacket, QuicE
     let (start, header) = find_initial(udp_payload)?;
     let keys = client_initial_keys(header.version, header.dcid)?;
     open_initial(udp_payload, start, &header, &keys)
+}
+
+/// Like [`decrypt_client_initial`], for a later client Initial of a connection whose first
+/// Initial had Destination Connection ID `first_dcid`. Initial keys stay those of the first
+/// DCID even when the client has switched to the server's chosen connection ID (RFC 9001
+/// section 5.2: a ClientHello split over Initials with different DCIDs), except after a Retry,
+/// when they derive from the new DCID. So the packet's own DCID is tried first, then
+/// `first_dcid`: at most two key derivations, the second only when the first fails.
+pub fn decrypt_client_initial_after(
+    udp_payload: &[u8],
+    first_dcid: &[u8],
+) -> Result<InitialPacket, QuicError> {
+    let (start, header) = find_initial(udp_payload)?;
+    let keys = client_initial_keys(header.version, header.dcid)?;
+    match open_initial(udp_payload, start, &header, &keys) {
+        Err(QuicError::DecryptFailed) if !first_dcid.is_empty() && first_dcid != header.dcid => {
+            let keys = client_initial_keys(header.version, first_dcid)?;
+            open_initial(udp_payload, start, &header, &keys)
+        }
+        other => other,
+    }
 }
 
 /// Decrypts the first server Initial packet of a datagram. Server Initial keys derive from the
@@ -601,9 +771,48 @@ fn open_initial(
         crypto: CryptoStream::new(),
         has_ack: false,
         has_connection_close: false,
+        handshake: HandshakeKind::Tls,
     };
-    parse_frames(payload.get(..plain_len).unwrap_or(&[]), &mut out)?;
+    let plain = payload.get(..plain_len).unwrap_or(&[]);
+    match version_params(header.version) {
+        Some(p) if p.frames == FrameSet::Google => {
+            out.handshake = p.handshake;
+            parse_google_frames(plain, &mut out)?;
+        }
+        _ => parse_frames(plain, &mut out)?,
+    }
     Ok(out)
+}
+
+/// Walks the frames of a decrypted Google QUIC (Q050/T05x) Initial payload: PADDING (0x00),
+/// PING (0x07) and CRYPTO (0x08: offset and length as variable-length integers, as Wireshark's
+/// gQUIC dissector reads them). The client's first Initial carries nothing else; any other frame
+/// (an ACK of a later Initial uses gQUIC's own ACK layout) ends the walk as an error.
+fn parse_google_frames(plain: &[u8], packet: &mut InitialPacket) -> Result<(), QuicError> {
+    let mut pos = 0usize;
+    let bad = QuicError::MalformedFrame;
+    while let Some(&frame_type) = plain.get(pos) {
+        pos += 1;
+        match frame_type {
+            0x00 => {
+                while plain.get(pos) == Some(&0) {
+                    pos += 1;
+                }
+            }
+            0x07 => {}
+            0x08 => {
+                let offset = read_varint(plain, &mut pos).ok_or(bad)?;
+                let len = read_varint(plain, &mut pos).ok_or(bad)?;
+                let len = usize::try_from(len).map_err(|_| bad)?;
+                let end = pos.checked_add(len).ok_or(bad)?;
+                let data = plain.get(pos..end).ok_or(bad)?;
+                packet.crypto.insert(offset, data);
+                pos = end;
+            }
+            other => return Err(QuicError::UnexpectedFrame(u64::from(other))),
+        }
+    }
+    Ok(())
 }
 
 /// Walks the frames of a decrypted Initial payload, collecting CRYPTO data into `packet`.
@@ -819,8 +1028,24 @@ mod tests {
         pn_len: usize,
         payload: &[u8],
     ) -> Vec<u8> {
+        protect_keyed(version, dcid, dcid, scid, token, pn, pn_len, payload)
+    }
+
+    /// Like `protect`, with keys derived from `key_dcid` rather than the header's DCID (a later
+    /// Initial sent to the server's chosen connection ID).
+    #[allow(clippy::too_many_arguments)]
+    fn protect_keyed(
+        version: u32,
+        dcid: &[u8],
+        key_dcid: &[u8],
+        scid: &[u8],
+        token: &[u8],
+        pn: u32,
+        pn_len: usize,
+        payload: &[u8],
+    ) -> Vec<u8> {
         let params = version_params(version).unwrap();
-        let keys = client_initial_keys(version, dcid).unwrap();
+        let keys = client_initial_keys(version, key_dcid).unwrap();
         let mut packet = vec![0xc0 | (params.initial_type << 4) | (pn_len as u8 - 1)];
         packet.extend_from_slice(&version.to_be_bytes());
         packet.push(dcid.len() as u8);
@@ -967,6 +1192,212 @@ mod tests {
         assert_eq!(packet.token_len, 3);
         assert_eq!(packet.packet_number, 0);
         assert_eq!(packet.handshake_bytes(), &rfc_client_hello()[..]);
+    }
+
+    /// nDPI corpus quic-24.pcap frame 1: a draft-24 (0xff000018) client Initial, protected with
+    /// the draft-23 salt; its ClientHello names "localhost".
+    const DRAFT24_QUIC24_FRAME1: &str = concat!(
+        "c3ff00001812299ab249a7f58d467d685ca920894cebcf1a11f5c352569b8ef8f7d84c478f6f0afcbcd60044b7de3339",
+        "6d1f8cb6953504b51acf020a65f8b6514b23ba9c90b7087473069319236c737ce23af32f9791de37b767a85ceba56579",
+        "c52cda19708228f7dd1f7bcff23dc9e992c8cc49594194777a6268e76f31fa381920739d6929f1dc3597c45db387e613",
+        "205e13ee25fa42e7d58daa9b64672a2df536879521bc3578170c97dee8650cdc8a7991d8b609bdf0b42aab8fd1453d4a",
+        "4f218a5b0b0b9982a24f64598467dd9e3edc69b000cec5fb2e4da9f5c87224d0980b6aef2df89424f032c727278cd497",
+        "d8b8fa02a6bc9dfa364605ddc1f09a420c5a6fe4c607a6ef6fdbfe12c528c6e48987eaff44dffa60a78ec78df0f9ab05",
+        "2d5f2ebb8cbb7b3e36513be1f1685607d82edac16f4596401f6817acf663bda3142a3bd4ced49f6686c378f8ffddb187",
+        "ecf6ab9ef69d225440614f50dbe0eeaea4e29c6a462e3d4974a2d0a3178cc7978648fb5bbaa3728ab29aa5dc9727c64a",
+        "0958dd2fd9b6077f1695a9c3f48d321a95ada0bbec3a2f1ff31fdf8478c99e9fc94ab7ae600057ec8bc4f4e1f5eca6bf",
+        "0d85d23f7868acb81addc99e6b05cf09cc9f495ce9d2fcb7648695365bbcb6f91b1552707df9fd1c814ae8728d5a30a9",
+        "445f9a86e59d39311e21967b8bb251f2fc396d81726ae7f18a56629fc33a44868931e32b41ce2fbdf51f6c38ec66ebb2",
+        "7cc6c3f82b64623b77383c05c77fbd7670a796cddb72737f2cafdf56882ed56e9d0b657c3a0ce49100e9fa096069914a",
+        "df1d72f56f6d02701f706f3a6d4a9a0155da735e84fa36e3b77c54571137c12170aa969747cee367ba6e548edafbe44a",
+        "e31fc23d4edc071e07c5a922a4c457016efe6739b95329638bc4759dd30981ee7dd54ca4cd1fdad6b205c1c50569fc32",
+        "cc5c2eb556a400afe233862104c4e91599874f2bf8e2b66dfd2cef456dc284eeb5a37f08d557822b483c6455ce8ae216",
+        "fe910b9b846bdf1061efa88396f585e98702d3e8bdd9f7f59f63033e5c14069d893c112117d29192896e396d2f106663",
+        "80e4cd17458ed2848f8e9e9c4663eeed0140095c54500186279da94a399a7ba14ee224cd14062dadcbfe1d78d92d8e7a",
+        "69ef660903b22cbd66d3a0903c615088738faf6089aa1e1ac095eb85469f2100aee6e80f8b7b21032492c7148da688b5",
+        "5c5ca85c79807de841b8a00c0c4062fcadbeb0ee2f177829f5aa61e60c95184b34a5cd2b9c82a274d95adf11c4025473",
+        "84955def9d14b1cc7dbad4d91613482471586d79d6a25e2d2c6fa3659962e25d7cb617f16016ad5157d06e935d0ff943",
+        "f9e63366d3a9ed8b56d59285f9139a0eb5b11237c2755b5c8cad7c5328e0cf94de66e1bba45279b77ab25dbfa7ff9333",
+        "08037d5cf24fa5089876fa8f7ef314c1ecca58f141957737280afc4eb0475dbcf1c23ebc2ae813f243c5e877f56649ef",
+        "7df54c6e05a92844429f334291d5431f3d2ab1f753c4dd44f201cb767cd34dbe306076c3adad90cb50337864d9e55b82",
+        "a86542c4cc8c4ae729bf54946363511f0ee710a566da9bf06433dc09e11a77790809b742e1700c554c7431ffeb2653b5",
+        "1b7f038595054ed9223885d8f82db89f954ced5c5943e773bb6606d5138e475746c0b9b8b11ee64c9207eab95d730a46",
+        "00e035f678a1265ef023bb15dd081a21756da832fd8ff607ed0e38c4e0ed2cae9d7e72d9f65959a7c56ba26b70423d92",
+        "b40143a1",
+    );
+
+    /// nDPI corpus quic_t51.pcap frame 1: Google T051, own salt, CRYPTO frame type 0x08.
+    const T051_FRAME1: &str = concat!(
+        "c15430353108ff9415b5b005860d0000453495cd6c78ab2880cd312769b2e008aaa61f91ff63764e5a29bfa2f509327b",
+        "e26808a2975e4ccb1b7589a66473fcd0e5e2cf3a2d6ba6051d567d55e01c119a3ca6012089865483bd1b35e774db6b81",
+        "6369f80080496a84da65ce1d94afc1e13894142f9689831dc5cbc7dd2d9596684af91736814407a8060b933aafcf933a",
+        "3582e576294ac5c0b0fd3a09fb3bb97c74c06d08a9145a9b0fde462daee804253b8cf13fc23d9013533d5a4e76f92ae0",
+        "6cd88a0879b43a2f3ffda0bef1047ca0f4155ac4338e47326a03160dac9c1e8f99da087662a1822687a914db2a82d3bc",
+        "b9658d0e26a2b0734740308fac2b7910356f2cc2e4659413704f5bc48849b9c07808dafddba911023681e18e42a83004",
+        "79aaf94ed089dc8bb40b66f3063a22e49f4b3e2c150506217f1b6a19d5fd3b79c034a8dd6cc56abd897be36306a36605",
+        "9b6279d3ba0f3015cba8f256d9ada3fd796b74872a2c92d7cb5aee89eb7661fa1fe5c4da317429eb0c8eabcb3690b11e",
+        "6f446a1b7f34cc702152fc137c288462fc1237cf8b3dbeddd472aedc946f6df338036bba0f7fdc71ce3407c8e9b7ab7c",
+        "9954c26bdd8ceecf218157c31c2be889a4f1445d3b50b6564dbb911632d70371bf40bce5d1bd90400dcf46a30ed6be18",
+        "2ccf4884bfbd4e3226f64b2493cd6716c6dca9e50f3c2225e52bda928a19d4d7b8be51c933bbdc3f01e44491daf8f323",
+        "b649dfd43f4599c691a0ada0cb0153464da3d9129778d3463f77ce181311995b2d9ed30ef47942411d29a9690827e8f0",
+        "faf0ea147315641c1ca37a71e6d24ab188a4d56e08eef0d5a249fcb589025ee5a40ea9b0f4abe792d39e354f9ea0b6e7",
+        "6d08bf0099da097db6fe93a7bcc04352a700132c6184f503c5a7134eec82cb4d60f43eea349980873de4e4c0b6cd39ba",
+        "ec820b63585e67602e62f4306103acb376c9b633cd6beb95d6955b422570e92da7bf12a0b6ae59f434ae5e1bec6d33a9",
+        "e464aad5857479ec0c513ea707a7a349c1561aff97339d117f5d22b9280eea95f39f2636f6a30c39c75fc4531693c661",
+        "1002e428b5deaa333e1631e03ea55886d8ddd0cc5adf10a2e291277dfd581789e3efc2981d9ad5db3c65ea285c955561",
+        "e221d7345188faceb7bec15710e4c17a37cfb2bebe5664c3275fa8d64364f775d413f6d0f366b5f0d24f75743a91fdba",
+        "42371ce11aa74ef026ad687fe9f986e3322b898ec0f73f2de1e3bd41fafd4cb3b793407924e5675954ea95b3afac9804",
+        "cd5f791efd22a0ed31223e419f1adb2e79706cd7cf8d519371134087bd60537d89f2bafaac2c7109a4efe1153b29d890",
+        "fb38a00b42ca2bbc7838fb3d9f629ad8a50fcb6e66acb43f864e488edcecaeaa90d8cccd7198716f4924342c442f3390",
+        "50c6e99059f0dd71af10308956997247552a8e20c538bf3f25fb9ea61135a321d678e615c157760b0bf63c61b1d394f9",
+        "2495a2c05c5650d3d1741a53bc34b4c3fa7835dfdcd863daa2b602bf5ac41406d826917817a237d07f167925cacf3842",
+        "0c928ad3e703c2c523aac4912715387ed4beb980745de2662a1285b927cc115234ab5629310644fc6d8c0b8cc08a084d",
+        "b04a14c0dc16612db9e3922edfe11e8287b8ec1fe4f2d09285e6af6681c243a18b9f360a11d72d306bd9a8c54e5ec3d0",
+        "9d89686e655f842a07600a932fefab23e5765e02a6ce97440f2730c2c48b9155a8614e25180a0f30fde4c5ab1f0a7507",
+        "53f57a82473b0b76ec9246bd729959777a42d03b48f009acf16d552249d8a4724385b8ab19245373aa096c940af0d6c5",
+        "d26060fbb400cc5ec2836d1548f1f5a02ab5104a1dc211e54014c71240c850e3969bc03691e3efd9bc76053c55b820f3",
+        "d83efcce1e75",
+    );
+
+    /// nDPI corpus quic_q50.pcap frame 1: Google Q050, own salt, a CHLO in its CRYPTO stream.
+    const Q050_FRAME1: &str = concat!(
+        "cb5130353008df4a089e4eff5e7a000045344a1f86ea325a43e59578aa9f561c1e93255c740837555b78c9702822fba4",
+        "48495a77765d17b70fdda2bc4309ce11da696592f83654b5275e1032426448a2c7eca4ecfc9d60e50cbb4ddda8262bcc",
+        "814e217818ecac4297f8a97ecee9821a3eebdebc7f3e2186a1eac30ae51856cf3fdc33f1ae9d39bcfa4be2833a626db4",
+        "44bd782e4764725a59128b4fcc055f2aba7e6ce448ac4b0e6a408e15c9e644bc6968f7beb24b85c50edef8da3cea2fbe",
+        "6575291c835120eaeb00a3ba327aa11e0d77e931f7d09472e55d6fbebc7d991be8ce4bf347846b9a6396158cbd307718",
+        "bd1f68cec7a754c459ee661190f5a60883d7a67844138a2d066f8f6052529d5667a10627d87bc380a657f881b4b43b55",
+        "6ac9efb885ad5327a164c380dc0bb3d8937e9d28f17c3115f50e5e19e87c64beed5c89c80974299930688541acd27c94",
+        "8bf11fc438650913c44f2058c4fcad8339f008e4d19c657ac940cd60d5ba576b70a6f6db170d79179ed8db88bdf0de37",
+        "82561825456a1e6570ae8b2c790bdd58bb4e2c45e900abf06022779c9a5254ec8161777ca2400ed3c55e55bc9da5e9f4",
+        "89438448df37002c26e34d9a9e78cc22a6c912429b66bd44fdb58b504f5acabc9cdede12234adf015dcfec1ce887e78f",
+        "4b49451b69846d1dd2b65e237a3540e5b6c135d4009765d50af95f90c72037ac0dce4694b6863f579c09a9ca967f3c54",
+        "ffb0b1232baa8ecdade469008ab6d1e860f5bd2306f00e3d70174921ed185303842fde2f25967a9201712d2cdb92a21b",
+        "fc919eba70a9dc898fb70e7596948a98ece0bbe6a2440c34d3bd9b71979d9a8c2fc8d98c67a67017d1b6fd3d41cd389a",
+        "c54422bb0a61d0ca4336ad0a13c64bc7bdb9dbeac72589296ad8c778fa45bce6f75da51f3fb2aa306417cac5f30eeae0",
+        "30dfa2509991076ee07d5ec171e2dc68abf826c38495aec3fee8e1b90d14e98172a363b899952cd3ac8c956dfa261f56",
+        "91e8e080703a484e7c0ba68cd2d65502ae0fcd456695416ce76a76daa811ab9bdec7be1312ee7c85d902423af5a50f78",
+        "5c5997aa093e0152b49d7b6a74ce096213de695d1e747b9cae7a61b6b0da950214c075fbce816a3ff033604a1e0b3b6a",
+        "0e2fe46b0a1dc5ce0f9846fa34cdb993f09751e097e2e530bf9fa9e3a6cddced4cfb1be56f6ad14451bd519d79ece87e",
+        "8de6cebbed2b4dd88aebbcb20c90cc7b6553bc6b178befc6da0376cc85b01b275cfc89c73d134d40a7c7842da382077a",
+        "c2fe1def5a4f39a23e5cd7b597b24d3331f07db9190439426dc4a3fabaf25d118f408842b1c0d9885146ac6067cb21f9",
+        "ede6bab0633f777ee05556beba42539e8bcdabff4b69f4ab581685d91acd60613e4dca653582344aae5e6fd0eb7c7a68",
+        "cf81cf8cee30eaec1921e1d08e5c34d3e75a3186d4a4d62fcc1aeee096281b8f859df2e7689d915faad581f05022a9cf",
+        "7bef21a3ea157c35099ec03a7b9253942e6e0d469a45cac2d3e262ff062f869afd2a2c5670836bfd0e8825ff11b9a34c",
+        "58652861046649f2521abf5dd8ed5394eea62e98b43f263dadaa3ea2b6a6244655312f42bda17360c3387a438312d23d",
+        "96f9bc19533052ec216eab9c64108d22502e7aebc303d9856b1f47dc36b41675c5f341db905d06d290aab5648b6c3140",
+        "16d57d4880a9df3c074c9d88724532cdf2baa5a0faf2b2ca161514048ed6797e3eb3477826bd7484b1e1793868a179eb",
+        "e71387b4179211a4050bdce51b0c08ba85f30ea029ab705b54aa1dbba1e83884ecb6669d9b7fcc21ceff2ae6aa23d363",
+        "320685495984556387e166d0722f47b281db9e92567bc29e3f7a752d2a8639233ac97a336e9924d21311bc027f1a7cea",
+        "f0ac4de87e94",
+    );
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn corpus_draft24_initial_decrypts_with_draft23_salt() {
+        let d = unhex(DRAFT24_QUIC24_FRAME1);
+        assert!(looks_like_quic_initial(&d));
+        let p = decrypt_client_initial(&d).unwrap();
+        assert_eq!(p.version, 0xff00_0018);
+        assert_eq!(p.handshake, HandshakeKind::Tls);
+        assert!(p.crypto.first_message_complete());
+        assert_eq!(p.handshake_bytes()[0], 1);
+        assert!(contains(p.handshake_bytes(), b"localhost"));
+    }
+
+    #[test]
+    fn corpus_t051_initial_decrypts_with_google_salt_and_frames() {
+        let d = unhex(T051_FRAME1);
+        let p = decrypt_client_initial(&d).unwrap();
+        assert_eq!(p.version, VERSION_T051);
+        assert_eq!(p.handshake, HandshakeKind::Tls);
+        assert!(p.crypto.first_message_complete());
+        assert!(contains(p.handshake_bytes(), b"www.google.com"));
+        // The same bytes under T050's salt fail authentication.
+        let mut t050 = d.clone();
+        t050[1..5].copy_from_slice(&VERSION_T050.to_be_bytes());
+        assert_eq!(decrypt_client_initial(&t050), Err(QuicError::DecryptFailed));
+    }
+
+    #[test]
+    fn corpus_q050_initial_carries_a_chlo() {
+        let d = unhex(Q050_FRAME1);
+        let p = decrypt_client_initial(&d).unwrap();
+        assert_eq!(p.version, VERSION_Q050);
+        assert_eq!(p.handshake, HandshakeKind::GoogleChlo);
+        let chlo = crate::app::gquic::parse_chlo(p.handshake_bytes()).unwrap();
+        assert_eq!(chlo.sni.as_deref(), Some("www.googletagmanager.com"));
+    }
+
+    #[test]
+    fn draft_and_vendor_versions_round_trip() {
+        let hello = rfc_client_hello();
+        for &v in &[0xff00_0017u32, 0xff00_001c, 0xff00_0020, 0xff00_0021, 0xff00_0022, VERSION_MVFST_27, VERSION_MVFST_EXP] {
+            let datagram = protect(v, &[0x42; 8], &[], &[], 1, 2, &padded(crypto_frame(0, &hello)));
+            let p = decrypt_client_initial(&datagram).unwrap();
+            assert_eq!(p.version, v);
+            assert_eq!(p.handshake_bytes(), &hello[..]);
+        }
+        // Salts differ by family: a draft-32 packet relabelled draft-33 no longer authenticates.
+        let mut d = protect(0xff00_0020, &[0x42; 8], &[], &[], 1, 2, &padded(crypto_frame(0, &hello)));
+        d[1..5].copy_from_slice(&0xff00_0021u32.to_be_bytes());
+        assert_eq!(decrypt_client_initial(&d), Err(QuicError::DecryptFailed));
+        // Unknown drafts stay unsupported.
+        assert!(!is_supported_version(0xff00_0016));
+        assert!(!is_supported_version(0xff00_0023));
+    }
+
+    #[test]
+    fn later_initial_to_a_new_dcid_uses_the_first_dcid_keys() {
+        let hello = rfc_client_hello();
+        let (first, second) = hello.split_at(100);
+        let a = protect(VERSION_1, &[0xaa; 8], &[], &[], 0, 1, &padded(crypto_frame(0, first)));
+        let b = protect_keyed(VERSION_1, &[0xbb; 20], &[0xaa; 8], &[], &[], 1, 1, &padded(crypto_frame(100, second)));
+        let pa = decrypt_client_initial(&a).unwrap();
+        assert_eq!(decrypt_client_initial(&b), Err(QuicError::DecryptFailed));
+        let pb = decrypt_client_initial_after(&b, &pa.dcid).unwrap();
+        let mut stream = pa.crypto.clone();
+        stream.merge(&pb.crypto);
+        assert_eq!(stream.contiguous(), &hello[..]);
+        // After a Retry the new DCID's own keys apply: tried first.
+        let c = protect(VERSION_1, &[0xcc; 8], &[], &[], 0, 1, &padded(crypto_frame(0, &hello)));
+        assert_eq!(decrypt_client_initial_after(&c, &pa.dcid).unwrap().handshake_bytes(), &hello[..]);
+        // Neither key fits: still an authentication failure.
+        let wrong = protect_keyed(VERSION_1, &[0xdd; 8], &[0xee; 8], &[], &[], 0, 1, &padded(crypto_frame(0, &hello)));
+        assert_eq!(decrypt_client_initial_after(&wrong, &pa.dcid), Err(QuicError::DecryptFailed));
+    }
+
+    #[test]
+    fn client_start_without_readable_initial() {
+        let hello = rfc_client_hello();
+        let initial = protect(VERSION_1, &[0x42; 8], &[], &[], 0, 1, &padded(crypto_frame(0, &hello)));
+        // Relabel the Initial as 0-RTT (type 1 in v1): a client start, not an Initial.
+        let mut zero_rtt = initial.clone();
+        zero_rtt[0] = (zero_rtt[0] & 0xcf) | 0x10;
+        // 0-RTT has no token field: drop the token length byte (0) after the CIDs.
+        zero_rtt.remove(1 + 4 + 1 + 8 + 1);
+        assert!(!looks_like_quic_initial(&zero_rtt));
+        assert!(looks_like_quic_client_start(&zero_rtt));
+        // v1 Handshake packets (type 2) are not a client start.
+        let mut handshake = zero_rtt.clone();
+        handshake[0] = (handshake[0] & 0xcf) | 0x20;
+        assert!(!looks_like_quic_client_start(&handshake));
+        // A version reserved to force negotiation, padded like an Initial.
+        let mut forcing = initial.clone();
+        forcing[1..5].copy_from_slice(&0xbaba_babau32.to_be_bytes());
+        forcing.resize(1200, 0);
+        assert!(is_forcing_negotiation_version(0xbaba_baba));
+        assert!(looks_like_quic_client_start(&forcing));
+        assert!(!looks_like_quic_client_start(&forcing[..1100]));
+        assert_eq!(decrypt_client_initial(&forcing), Err(QuicError::UnsupportedVersion(0xbaba_baba)));
+        // Short headers and unknown versions are not.
+        assert!(!looks_like_quic_client_start(&initial[..0]));
+        let mut unknown = zero_rtt.clone();
+        unknown[1..5].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+        assert!(!looks_like_quic_client_start(&unknown));
     }
 
     #[test]
@@ -1294,8 +1725,10 @@ mod tests {
                 crypto: CryptoStream::new(),
                 has_ack: false,
                 has_connection_close: false,
+                handshake: HandshakeKind::Tls,
             };
             let _ = parse_frames(&input, &mut packet);
+            let _ = parse_google_frames(&input, &mut packet);
             assert!(packet.crypto.contiguous().len() <= MAX_CRYPTO_BYTES);
         }
     }

@@ -36,7 +36,7 @@ type SlotMap<V> = HashMap<u32, V, BuildHasherDefault<SlotHasher>>;
 use super::detect::{self, Detect, TcpCtx};
 use super::evidence::{self, EvidenceRecord, EV_DNS, EV_FILEINFO, EV_HTTP, EV_QUIC, EV_SSH, EV_TLS};
 use super::probe::ftp;
-use super::{dns, http, magic, quic, ssh, tls, x509};
+use super::{dns, gquic, http, magic, quic, ssh, tls, x509};
 use crate::flow::{Flow, TO_CLIENT, TO_SERVER};
 use crate::community_id::CommunityIdCache;
 
@@ -91,6 +91,10 @@ pub struct AppCounters {
     pub ftp_data_matched: u64,
     pub dns_parse_errors: u64,
     pub quic_decrypt_errors: u64,
+    /// Flows whose client CRYPTO stream hit `quic::MAX_CRYPTO_BYTES` or its range cap.
+    pub quic_crypto_capped: u64,
+    /// gQUIC CHLOs with a value cut at `gquic::MAX_TAG_VALUE` or tags beyond `gquic::MAX_TAGS`.
+    pub quic_chlo_truncated: u64,
     pub flows_reversed: u64,
 }
 
@@ -108,9 +112,11 @@ impl AppCounters {
         f("app_ftp_data_matched", self.ftp_data_matched);
         f("app_dns_parse_errors", self.dns_parse_errors);
         f("app_quic_decrypt_errors", self.quic_decrypt_errors);
+        f("app_quic_crypto_capped", self.quic_crypto_capped);
+        f("app_quic_chlo_truncated", self.quic_chlo_truncated);
         f("app_flows_reversed", self.flows_reversed);
     }
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 15;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -176,7 +182,9 @@ enum Parser {
     DnsUdp,
     /// `crypto`: the client's CRYPTO stream over its Initials (a ClientHello may span several,
     /// in any order: Zeek quic-39264-rand), bounded by `quic::MAX_CRYPTO_BYTES`.
-    Quic { tries: u8, done: bool, crypto: quic::CryptoStream },
+    /// `first_dcid`: the DCID of the first Initial decrypted, whose keys protect later Initials
+    /// sent to another DCID (at most `quic::MAX_CID_LEN` bytes).
+    Quic { tries: u8, done: bool, crypto: quic::CryptoStream, first_dcid: Vec<u8> },
 }
 
 #[derive(Debug)]
@@ -866,27 +874,64 @@ impl AppLayer {
                 }
                 false
             }
-            Parser::Quic { tries, done, crypto } => {
+            Parser::Quic { tries, done, crypto, first_dcid } => {
                 if !*done && dir == TO_SERVER && *tries < QUIC_TRIES {
                     *tries += 1;
-                    match quic::decrypt_client_initial(payload) {
-                        Ok(p) => {
-                            crypto.merge(&p.crypto);
-                            let hs = crypto.contiguous();
-                            // `01 <u24 length> body`
-                            let ch = if hs.len() >= 4 && hs[0] == 1 {
-                                let len = ((hs[1] as usize) << 16) | ((hs[2] as usize) << 8) | hs[3] as usize;
-                                hs.get(4..4 + len).and_then(tls::client_hello_body)
-                            } else {
-                                None
-                            };
-                            if ch.is_some() || *tries >= QUIC_TRIES {
-                                *done = true;
-                                let body = evidence::quic_body(p.version, ch.as_ref());
-                                self.emit(f, ts_ns, EV_QUIC, false, body);
-                            }
+                    // Google QUIC up to Q046 sends its CHLO in cleartext.
+                    if let Ok(g) = gquic::parse_client_packet(payload) {
+                        *done = true;
+                        if g.chlo.truncated {
+                            self.counters.quic_chlo_truncated += 1;
                         }
-                        Err(_) => self.counters.quic_decrypt_errors += 1,
+                        let body = evidence::quic_chlo_body(g.version, &g.chlo);
+                        self.emit(f, ts_ns, EV_QUIC, false, body);
+                    } else {
+                        match quic::decrypt_client_initial_after(payload, first_dcid) {
+                            Ok(p) => {
+                                if first_dcid.is_empty() {
+                                    first_dcid.extend_from_slice(&p.dcid);
+                                }
+                                let was_capped = crypto.dropped();
+                                crypto.merge(&p.crypto);
+                                if crypto.dropped() && !was_capped {
+                                    self.counters.quic_crypto_capped += 1;
+                                }
+                                let hs = crypto.contiguous();
+                                let last_try = *tries >= QUIC_TRIES;
+                                let body = match p.handshake {
+                                    quic::HandshakeKind::Tls => {
+                                        // `01 <u24 length> body`
+                                        let ch = if hs.len() >= 4 && hs[0] == 1 {
+                                            let len = ((hs[1] as usize) << 16) | ((hs[2] as usize) << 8) | hs[3] as usize;
+                                            hs.get(4..4 + len).and_then(tls::client_hello_body)
+                                        } else {
+                                            None
+                                        };
+                                        if ch.is_some() || last_try {
+                                            Some(evidence::quic_body(p.version, ch.as_ref()))
+                                        } else {
+                                            None
+                                        }
+                                    }
+                                    // Q050: the CRYPTO stream is a CHLO; its SNI sits early.
+                                    quic::HandshakeKind::GoogleChlo => match gquic::parse_chlo(hs) {
+                                        Ok(c) if c.sni.is_some() || last_try => {
+                                            if c.truncated {
+                                                self.counters.quic_chlo_truncated += 1;
+                                            }
+                                            Some(evidence::quic_chlo_body(p.version, &c))
+                                        }
+                                        _ if last_try => Some(evidence::quic_body(p.version, None)),
+                                        _ => None,
+                                    },
+                                };
+                                if let Some(body) = body {
+                                    *done = true;
+                                    self.emit(f, ts_ns, EV_QUIC, false, body);
+                                }
+                            }
+                            Err(_) => self.counters.quic_decrypt_errors += 1,
+                        }
                     }
                 }
                 let finished = *done || *tries >= QUIC_TRIES;
@@ -960,7 +1005,7 @@ fn set_proto(st: &mut FlowApp, f: &mut Flow, p: u8) {
         detect::SSH => Parser::Ssh(Box::default()),
         detect::FTP => Parser::Ftp,
         detect::FTP_DATA => Parser::Magic,
-        detect::QUIC => Parser::Quic { tries: 0, done: false, crypto: quic::CryptoStream::new() },
+        detect::QUIC => Parser::Quic { tries: 0, done: false, crypto: quic::CryptoStream::new(), first_dcid: Vec::new() },
         _ => Parser::None,
     };
 }
@@ -1032,6 +1077,28 @@ mod tests {
         assert!(b.contains("\"client_alpns\":[\"h2\"]"), "{}", b);
         assert_eq!((app.states(), app.bytes()), (0, 0), "state freed at flow end");
         assert_eq!(f.app_flags & APP_HAS_STATE, 0);
+    }
+
+    #[test]
+    fn gquic_cleartext_chlo_gives_a_quic_event() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_UDP, 443);
+        // Q046 long header (as in nDPI's quic_q46.pcap), STREAM frame on stream 1, CHLO with
+        // PAD, SNI and UAID.
+        let mut d = b"\xc3Q046\x50\xea\xcf\xe6\xe7\x06\xdf\x27\x2d\x00\x00\x00\x04".to_vec();
+        d.extend_from_slice(&[0x5a; 12]);
+        let chlo = b"CHLO\x03\x00\x00\x00PAD\x00\x04\x00\x00\x00SNI\x00\x13\x00\x00\x00UAID\x27\x00\x00\x00----play.google.comChrome/74.0.3729.157";
+        d.extend_from_slice(&[0xa4, 0x01, 0x04, 0x00, 0x00, chlo.len() as u8]);
+        d.extend_from_slice(chlo);
+        d.resize(1350, 0x2d);
+        app.on_packet(0, &mut f, TO_SERVER, None, &d, 2_000);
+        assert_eq!(f.app_proto, detect::QUIC);
+        let quic: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.event == EV_QUIC).collect();
+        assert_eq!(quic.len(), 1, "{:?}", app.out);
+        assert_eq!(quic[0].body, r#"{"version":"Q046","sni":"play.google.com","ua":"Chrome/74.0.3729.157"}"#);
+        // The connection's later client packets do not log it again.
+        app.on_packet(0, &mut f, TO_SERVER, None, &d, 2_100);
+        assert_eq!(app.out.iter().filter(|e| e.event == EV_QUIC).count(), 1);
     }
 
     #[test]
