@@ -56,6 +56,8 @@ export const APP_PROTOS: readonly (string | null)[] = [
   'bittorrent-dht',
   'enip',
   'http2',
+  'rdp',
+  'ldap',
 ];
 
 /** Evidence event types by the record's event byte (`app/evidence.rs` EVENT_NAMES). */

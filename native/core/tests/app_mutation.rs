@@ -2,7 +2,8 @@
 //! ServerHello, Certificate), X.509, HTTP/1.x, DNS (UDP and TCP), SSH banners, upload file type
 //! (magic), QUIC Initial (header path, and decrypted frames re-protected with valid keys so the
 //! mutated plaintext reaches the frame parser and the CRYPTO reassembly), and the JA3/JA4
-//! builders on mutated `ClientHello`/`ServerHello` values. Seeds are payloads of the shared
+//! builders on mutated `ClientHello`/`ServerHello` values, and the in-band TLS upgrade watch
+//! (SMTP/IMAP/POP3/FTP lines, PostgreSQL startup, LDAP BER, RDP TPKT) with its RDP and LDAP probes. Seeds are payloads of the shared
 //! corpus captures (client and server byte streams and datagrams), plus a few built-in ones.
 //! No input may panic; a few cheap invariants are checked too (consumed <= input, JA3/JA4
 //! shapes, bounded outputs).
@@ -24,6 +25,8 @@ use std::sync::{Mutex, Once, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use harness::{fnv64, Rng};
+use sensor_core::app::probe::{ldap, rdp};
+use sensor_core::app::upgrade::{self, Step, Watch};
 use sensor_core::app::{dns, gquic, http, ja3, ja4, magic, quic, ssh, tls, x509};
 use sensor_core::capture::FileSource;
 use sensor_core::crypto::aes::Aes128;
@@ -163,6 +166,8 @@ struct Seeds {
     quic: Vec<Vec<u8>>,
     gquic: Vec<Vec<u8>>,
     uploads: Vec<Vec<u8>>,
+    /// Cleartext starts of protocols that can turn into TLS in-band (either direction).
+    upgrade: Vec<Vec<u8>>,
     hellos: Vec<tls::ClientHello>,
     server_hellos: Vec<tls::ServerHello>,
 }
@@ -236,6 +241,12 @@ fn builtin_seeds(s: &mut Seeds) {
     tar[..5].copy_from_slice(b"a.txt");
     tar[257..263].copy_from_slice(b"ustar\0");
     push_capped(&mut s.uploads, &tar);
+    // Upgrade exchanges (ndpi smtp-starttls, suricata-verify ldap-starttls, zeek rdp-to-ssl).
+    push_capped(&mut s.upgrade, b"EHLO x\r\nSTARTTLS\r\n\x16\x03\x01\x00\x6b\x01\x00\x00\x67\x03\x01");
+    push_capped(&mut s.upgrade, b"250-STARTTLS\r\n250 OK\r\n220 2.0.0 Ready to start TLS\r\n\x16\x03\x01\x00\x35\x02\x00");
+    push_capped(&mut s.upgrade, b"\x30\x1d\x02\x01\x01\x77\x18\x80\x161.3.6.1.4.1.1466.20037\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x00\x04\x00\x04\x00");
+    push_capped(&mut s.upgrade, b"\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x02\x01\x08\x00\x02\x00\x00\x00\x16\x03\x01\x00\x74\x01");
+    push_capped(&mut s.upgrade, b"\x00\x00\x00\x08\x04\xd2\x16\x2fS\x16\x03\x03\x00\x70\x01");
 }
 
 fn seeds() -> &'static Seeds {
@@ -325,6 +336,8 @@ fn seeds() -> &'static Seeds {
                 push_capped(&mut s.http_resp, st);
             } else if ssh::looks_like_ssh(st) == Some(true) {
                 push_capped(&mut s.ssh, st);
+            } else if [21u16, 25, 110, 143, 389, 587, 3268, 3389, 5432].iter().any(|&p| p == dport || p == sport) {
+                push_capped(&mut s.upgrade, st);
             } else if dport == 53 || sport == 53 {
                 push_capped(&mut s.dns_tcp, st);
             } else if magic::file_type(st).is_some() {
@@ -341,7 +354,7 @@ fn seeds() -> &'static Seeds {
             push_capped(&mut s.uploads, &b);
         }
         println!(
-            "app mutation seeds: tls client {}, tls server {}, certs {}, http req {}, http resp {}, dns {}, dns tcp {}, ssh {}, quic {}, gquic {}, uploads {}, hellos {}, server hellos {}",
+            "app mutation seeds: tls client {}, tls server {}, certs {}, http req {}, http resp {}, dns {}, dns tcp {}, ssh {}, quic {}, gquic {}, uploads {}, upgrade {}, hellos {}, server hellos {}",
             s.tls_client.len(),
             s.tls_server.len(),
             s.certs.len(),
@@ -353,6 +366,7 @@ fn seeds() -> &'static Seeds {
             s.quic.len(),
             s.gquic.len(),
             s.uploads.len(),
+            s.upgrade.len(),
             s.hellos.len(),
             s.server_hellos.len()
         );
@@ -546,6 +560,40 @@ fn feed_ssh(m: &[u8]) {
     let _ = ssh::looks_like_ssh(m);
     if let ssh::Parse::Done(b) = ssh::parse_banner(m) {
         let _ = b.protocol_major();
+    }
+}
+
+/// Every watch kind, both directions, the input cut into pieces at `bits`-chosen points (as
+/// TCP segments would cut it); consumed bytes never exceed what was given.
+fn feed_upgrade(m: &[u8], bits: u64) {
+    let _ = rdp::probe(m, bits & 1 == 0);
+    let _ = rdp::confirm_selects_tls(m);
+    let _ = ldap::probe(m);
+    if let Ok(Some(n)) = ldap::message_len(m) {
+        assert!(n <= m.len());
+        let _ = ldap::is_start_tls_request(&m[..n]);
+        let _ = ldap::extended_response_ok(&m[..n]);
+    }
+    let _ = tls::starts_hello_record(m, bits & 2 == 0);
+    for kind in [upgrade::Kind::Smtp, upgrade::Kind::Imap, upgrade::Kind::Pop3, upgrade::Kind::Ftp, upgrade::Kind::Pgsql, upgrade::Kind::Ldap, upgrade::Kind::Rdp] {
+        let mut w = Watch::new(kind);
+        let mut held: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+        let mut at = 0;
+        let mut b = bits;
+        while at < m.len() {
+            let take = 1 + (b as usize % 97).min(m.len() - at - 1);
+            let dir = ((b >> 7) & 1) as usize;
+            b = b.rotate_left(9) ^ 0x9e37_79b9_7f4a_7c15;
+            held[dir].extend_from_slice(&m[at..at + take]);
+            at += take;
+            let mut lines = 0usize;
+            let (used, step) = w.feed(&held[dir], dir == 0, &mut |_| lines += 1);
+            assert!(used <= held[dir].len(), "{:?} consumed {} of {}", kind, used, held[dir].len());
+            held[dir].drain(..used);
+            if step != Step::Continue {
+                break;
+            }
+        }
     }
 }
 
@@ -760,6 +808,11 @@ fn mutate_gquic() {
 }
 
 #[test]
+fn mutate_upgrade() {
+    run_bytes("upgrade", 0x7570677264, &seeds().upgrade, &|m, b| feed_upgrade(m, b));
+}
+
+#[test]
 fn mutate_magic() {
     run_bytes("magic", 0x6d61676963, &seeds().uploads, &|m, _| feed_magic(m));
 }
@@ -899,6 +952,7 @@ fn replay_app_regressions() {
         feed_dns(&data, data.len() as u64);
         feed_ssh(&data);
         feed_magic(&data);
+        feed_upgrade(&data, data.len() as u64);
         feed_quic_datagram(&data, &dcid);
     }
     // The replay works at all: a known-good hello parses and fingerprints.

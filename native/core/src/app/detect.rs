@@ -41,11 +41,13 @@ pub const IKE: u8 = 24;
 pub const BITTORRENT_DHT: u8 = 25;
 pub const ENIP: u8 = 26;
 pub const HTTP2: u8 = 27;
+pub const RDP: u8 = 28;
+pub const LDAP: u8 = 29;
 
 /// EVE names by code; index 0 (none yet) prints as null.
-pub const NAMES: [&str; 28] = [
+pub const NAMES: [&str; 30] = [
     "", "failed", "http", "tls", "dns", "ssh", "smb", "ftp", "smtp", "quic", "nfs", "pgsql", "dnp3", "ftp-data", "pop3", "imap", "telnet", "dhcp", "ntp", "snmp", "sip",
-    "rfb", "mqtt", "dcerpc", "ike", "bittorrent-dht", "enip", "http2",
+    "rfb", "mqtt", "dcerpc", "ike", "bittorrent-dht", "enip", "http2", "rdp", "ldap",
 ];
 
 pub fn name(code: u8) -> Option<&'static str> {
@@ -101,6 +103,8 @@ fn port_hint(port: u16) -> u8 {
         5060 => SIP,
         135 => DCERPC,
         44818 => ENIP,
+        3389 => RDP,
+        389 | 3268 => LDAP,
         _ => NONE,
     }
 }
@@ -187,6 +191,10 @@ fn tcp_probe(code: u8, b: &[u8], ts: bool, ctx: &TcpCtx) -> (Probe, bool) {
         RFB => probe::rfb::probe(b),
         SIP => probe::sip::probe(b),
         ENIP => probe::enip::probe(b, false),
+        // Port-bound, as Suricata registers them: a TPKT header and a BER sequence are short,
+        // generic starts.
+        RDP if ctx.server_port == 3389 => probe::rdp::probe(b, ts),
+        LDAP if matches!(ctx.server_port, 389 | 3268) => probe::ldap::probe(b),
         _ => Probe::No,
     };
     (p, false)
@@ -200,7 +208,7 @@ fn bool_probe(b: bool) -> Probe {
     }
 }
 
-const TCP_ORDER: [u8; 20] = [HTTP, TLS, SSH, SMB, DNS, HTTP2, DCERPC, NFS, PGSQL, DNP3, POP3, FTP, SMTP, IMAP, TELNET, MQTT, RFB, SIP, ENIP, NONE];
+const TCP_ORDER: [u8; 22] = [HTTP, TLS, SSH, SMB, DNS, HTTP2, DCERPC, NFS, PGSQL, DNP3, POP3, FTP, SMTP, IMAP, TELNET, MQTT, RFB, SIP, ENIP, RDP, LDAP, NONE];
 
 /// Detect on a TCP direction's stream prefix (`ts` = to server).
 pub fn detect_tcp(b: &[u8], ts: bool, ctx: &TcpCtx) -> Detect {
@@ -299,6 +307,8 @@ mod tests {
         assert_eq!(name(HTTP2), Some("http2"));
         assert_eq!(name(BITTORRENT_DHT), Some("bittorrent-dht"));
         assert_eq!(name(FTP_DATA), Some("ftp-data"));
+        assert_eq!(name(RDP), Some("rdp"));
+        assert_eq!(name(LDAP), Some("ldap"));
         assert_eq!(name(NONE), None);
         assert_eq!(name(200), None);
     }

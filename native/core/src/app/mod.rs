@@ -17,6 +17,7 @@ pub mod quic;
 pub mod session;
 pub mod ssh;
 pub mod tls;
+pub mod upgrade;
 pub mod x509;
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ type SlotMap<V> = HashMap<u32, V, BuildHasherDefault<SlotHasher>>;
 use super::detect::{self, Detect, TcpCtx};
 use super::evidence::{self, EvidenceRecord, EV_DNS, EV_FILEINFO, EV_HTTP, EV_QUIC, EV_SSH, EV_TLS};
 use super::probe::ftp;
+use super::upgrade::{self, Step};
 use super::{dns, gquic, http, magic, quic, ssh, tls, x509};
 use crate::flow::{Flow, TO_CLIENT, TO_SERVER};
 use crate::community_id::CommunityIdCache;
@@ -96,6 +97,8 @@ pub struct AppCounters {
     /// gQUIC CHLOs with a value cut at `gquic::MAX_TAG_VALUE` or tags beyond `gquic::MAX_TAGS`.
     pub quic_chlo_truncated: u64,
     pub flows_reversed: u64,
+    /// Streams handed to the TLS parser after an in-band upgrade (STARTTLS and kin).
+    pub tls_upgrades: u64,
 }
 
 impl AppCounters {
@@ -115,8 +118,9 @@ impl AppCounters {
         f("app_quic_crypto_capped", self.quic_crypto_capped);
         f("app_quic_chlo_truncated", self.quic_chlo_truncated);
         f("app_flows_reversed", self.flows_reversed);
+        f("app_tls_upgrades", self.tls_upgrades);
     }
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 16;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -174,8 +178,11 @@ enum Parser {
     Http(Box<HttpSt>),
     DnsTcp,
     Ssh(Box<SshSt>),
-    /// FTP control: line scanning for data-connection announcements.
-    Ftp,
+    /// FTP control: line scanning for data-connection announcements, and for AUTH TLS.
+    Ftp(Box<upgrade::Watch>),
+    /// A cleartext protocol that may turn into TLS in-band: watched until it does (then
+    /// `Tls`), or until it cannot any more (`upgrade.rs`).
+    Watch(Box<upgrade::Watch>),
     /// A stream whose first bytes get a file type (ftp-data, failed/unknown TCP).
     Magic,
     /// UDP DNS: every datagram is a message.
@@ -490,7 +497,11 @@ impl AppLayer {
             let other = &st.d[1 - dd];
             let midstream = !f.tcp.syn() && !f.tcp.synack();
             let ctx = TcpCtx { server_port: f.rec_dport, other: if other.detect == DirDetect::Matched { st.proto } else { 0 }, other_failed: other.detect == DirDetect::NoMatch, midstream };
-            match detect::detect_tcp(&st.d[dd].buf, dd == TO_SERVER, &ctx) {
+            // Inside a CONNECT tunnel Suricata's detection takes its 3-byte TLS pattern alone
+            // (`16 03 0x`, no length check): suricata-verify http-connect-tls logs tls.
+            let tunnel_tls = st.tunnel_from != detect::NONE && dd == TO_SERVER && tls::suricata_client_pattern(&st.d[dd].buf) == Some(true);
+            let found = if tunnel_tls { Detect::Proto(detect::TLS, false) } else { detect::detect_tcp(&st.d[dd].buf, dd == TO_SERVER, &ctx) };
+            match found {
                 Detect::Proto(p, reverse) => {
                     st.d[dd].detect = DirDetect::Matched;
                     if st.proto == detect::NONE {
@@ -529,6 +540,7 @@ impl AppLayer {
     /// Run the protocol's parser on direction `dir`. True when the flow has nothing more to parse.
     fn parse(&mut self, st: &mut FlowApp, f: &mut Flow, dir: usize, ts_ns: u64) -> bool {
         let mut parser = std::mem::replace(&mut st.parser, Parser::None);
+        let mut upgrade_from: Option<upgrade::Kind> = None;
         let done = match &mut parser {
             Parser::None => true,
             Parser::Tls(t) => self.parse_tls(st, f, t, dir, ts_ns),
@@ -553,15 +565,57 @@ impl AppLayer {
                 st.d[0].closed && st.d[1].closed
             }
             Parser::Ssh(s) => self.parse_ssh(st, f, s, dir, ts_ns),
-            Parser::Ftp => {
-                self.parse_ftp(st, f, dir, ts_ns);
+            Parser::Ftp(w) => {
+                if self.parse_ftp(st, f, w, dir, ts_ns) {
+                    upgrade_from = Some(w.kind());
+                }
                 st.d[0].closed && st.d[1].closed
+            }
+            Parser::Watch(w) => {
+                let d = &mut st.d[dir];
+                let step = if d.closed {
+                    Step::Continue
+                } else {
+                    let (used, step) = w.feed(&d.buf, dir == TO_SERVER, &mut |_| {});
+                    d.buf.drain(..used.min(d.buf.len()));
+                    step
+                };
+                match step {
+                    Step::Tls => {
+                        upgrade_from = Some(w.kind());
+                        false
+                    }
+                    Step::GiveUp => true,
+                    Step::Continue => st.d[0].closed && st.d[1].closed,
+                }
             }
             Parser::Magic => self.magic(st, f, ts_ns, false),
             Parser::DnsUdp | Parser::Quic { .. } => false,
         };
         st.parser = parser;
+        if let Some(kind) = upgrade_from {
+            self.start_tls(st, f, kind);
+            if self.parse(st, f, TO_SERVER, ts_ns) {
+                return true;
+            }
+            return self.parse(st, f, TO_CLIENT, ts_ns);
+        }
         done
+    }
+
+    /// The stream turned into TLS in-band: the rest of both directions goes to the TLS parser.
+    fn start_tls(&mut self, st: &mut FlowApp, f: &mut Flow, kind: upgrade::Kind) {
+        self.counters.tls_upgrades += 1;
+        // What the server had left unconsumed (a partial line) is cleartext, not its hello.
+        let sc = &mut st.d[TO_CLIENT];
+        if tls::starts_hello_record(&sc.buf, false) == Some(false) {
+            sc.buf.clear();
+        }
+        st.proto = detect::TLS;
+        if kind.becomes_tls() {
+            f.app_proto = detect::TLS;
+        }
+        st.parser = Parser::Tls(Box::default());
     }
 
     fn parse_tls(&mut self, st: &mut FlowApp, f: &Flow, t: &mut TlsSt, dir: usize, ts_ns: u64) -> bool {
@@ -789,24 +843,20 @@ impl AppLayer {
         false
     }
 
-    fn parse_ftp(&mut self, st: &mut FlowApp, f: &Flow, dir: usize, ts_ns: u64) {
+    /// Scan `dir`'s complete lines for data-connection announcements (and AUTH TLS). True when
+    /// TLS starts at the head of what remains.
+    fn parse_ftp(&mut self, st: &mut FlowApp, f: &Flow, w: &mut upgrade::Watch, dir: usize, ts_ns: u64) -> bool {
         let d = &mut st.d[dir];
         let mut found = Vec::new();
-        let mut start = 0;
-        while let Some(nl) = d.buf[start..].iter().position(|&c| c == b'\n') {
-            let line = &d.buf[start..start + nl];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let ep = if dir == TO_SERVER { ftp::parse_client_line(line) } else { ftp::parse_server_line(line) };
+        let to_server = dir == TO_SERVER;
+        // Overlong lines are dropped by the line scan, which resynchronises at the next line end.
+        let (used, step) = w.feed(&d.buf, to_server, &mut |line| {
+            let ep = if to_server { ftp::parse_client_line(line) } else { ftp::parse_server_line(line) };
             if let Some(ep) = ep {
                 found.push(ep);
             }
-            start += nl + 1;
-        }
-        d.buf.drain(..start);
-        if d.buf.len() > 4096 {
-            // An overlong line: drop it and resynchronise at the next line end.
-            d.buf.clear();
-        }
+        });
+        d.buf.drain(..used.min(d.buf.len()));
         for ep in found {
             let addr = match ep.addr {
                 Some((a, _)) => a,
@@ -815,6 +865,7 @@ impl AppLayer {
             };
             self.add_expectation(addr, ep.port, ts_ns);
         }
+        step == Step::Tls
     }
 
     /// ftp-data and similar: judge the file type of each direction's first bytes.
@@ -1003,10 +1054,13 @@ fn set_proto(st: &mut FlowApp, f: &mut Flow, p: u8) {
         detect::DNS if udp => Parser::DnsUdp,
         detect::DNS => Parser::DnsTcp,
         detect::SSH => Parser::Ssh(Box::default()),
-        detect::FTP => Parser::Ftp,
+        detect::FTP => Parser::Ftp(Box::new(upgrade::Watch::new(upgrade::Kind::Ftp))),
         detect::FTP_DATA => Parser::Magic,
         detect::QUIC => Parser::Quic { tries: 0, done: false, crypto: quic::CryptoStream::new(), first_dcid: Vec::new() },
-        _ => Parser::None,
+        p => match upgrade::Kind::of(p) {
+            Some(kind) => Parser::Watch(Box::new(upgrade::Watch::new(kind))),
+            None => Parser::None,
+        },
     };
 }
 
@@ -1185,6 +1239,111 @@ mod tests {
         app.on_flow_end(0, &mut f, 9);
         assert!(app.out.iter().any(|e| e.event == EV_HTTP && e.body.contains("\"http_method\":\"CONNECT\"") && e.body.contains("\"status\":200")));
         assert!(app.out.iter().any(|e| e.event == EV_TLS && e.body.contains("tunnelled.example")), "{:?}", app.out);
+    }
+
+    /// ndpi smtp-starttls.pcap, first connection: the whole cleartext exchange and the
+    /// client's ClientHello (TLS 1.0 record, no SNI).
+    const SMTP_SERVER: &[&[u8]] = &[
+        b"220 mx.google.com ESMTP s4si9696358qcc.63 - gsmtp\r\n",
+        b"250-mx.google.com at your service, [10.000.000.01]\r\n250-SIZE 35882577\r\n250-8BITMIME\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
+        b"220 2.0.0 Ready to start TLS\r\n",
+    ];
+    const SMTP_CLIENT: &[&[u8]] = &[b"EHLO xxxxxxxxxxxxx.xxx.com\r\n", b"STARTTLS\r\n"];
+    const SMTP_CLIENT_HELLO: &str = "160301006b01000067030152bb75e44e872de2ee0fb3d4bb5ba46ef845fb548e37525b9523bb8ef8036add00003a00390038008800870035008400160013000a00330032009a009900450044002f00960041000500040015001200090014001100080006000300ff0100000400230000";
+
+    fn unhex(h: &str) -> Vec<u8> {
+        (0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn smtp_starttls_hands_the_stream_to_tls() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 25);
+        let (mut cs, mut ss) = (1000u32, 5000u32);
+        ss = segments(&mut app, &mut f, TO_CLIENT, ss, SMTP_SERVER[0], &[]);
+        assert_eq!(f.app_proto, detect::SMTP);
+        cs = segments(&mut app, &mut f, TO_SERVER, cs, SMTP_CLIENT[0], &[]);
+        ss = segments(&mut app, &mut f, TO_CLIENT, ss, SMTP_SERVER[1], &[]);
+        cs = segments(&mut app, &mut f, TO_SERVER, cs, SMTP_CLIENT[1], &[]);
+        assert_eq!(app.counters.tls_upgrades, 0);
+        segments(&mut app, &mut f, TO_CLIENT, ss, SMTP_SERVER[2], &[]);
+        assert_eq!(f.app_proto, detect::SMTP, "agreed, not yet switched");
+        segments(&mut app, &mut f, TO_SERVER, cs, &unhex(SMTP_CLIENT_HELLO), &[40]);
+        assert_eq!(app.counters.tls_upgrades, 1);
+        assert_eq!(f.app_proto, detect::TLS, "Suricata re-detects after STARTTLS: the flow logs tls");
+        app.on_flow_end(0, &mut f, 9);
+        let tls: Vec<&EvidenceRecord> = app.out.iter().filter(|e| e.event == EV_TLS && !e.partial).collect();
+        assert_eq!(tls.len(), 1, "{:?}", app.out);
+        // nDPI's JA3 for this connection.
+        assert!(tls[0].body.contains("fab507fe132c544e8a0eb7c394affeae"), "{}", tls[0].body);
+        assert!(tls[0].body.contains("\"version\":\"TLSv1\""), "{}", tls[0].body);
+        assert_eq!((app.states(), app.bytes()), (0, 0));
+    }
+
+    #[test]
+    fn cleartext_without_upgrade_is_watched_then_released() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 25);
+        let ss = segments(&mut app, &mut f, TO_CLIENT, 5000, SMTP_SERVER[0], &[]);
+        assert_eq!(app.states(), 1, "held while an upgrade may come");
+        segments(&mut app, &mut f, TO_CLIENT, ss, b"554 no service\r\n", &[]);
+        let mut c = 1000u32;
+        let line = b"NOOP xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
+        for _ in 0..(upgrade::MAX_WATCH_BYTES / line.len() + 2) {
+            c = segments(&mut app, &mut f, TO_SERVER, c, line, &[]);
+        }
+        assert_ne!(f.app_flags & APP_DONE, 0, "watching is bounded");
+        assert_eq!((app.states(), app.bytes(), app.counters.tls_upgrades), (0, 0, 0));
+        assert_eq!(f.app_proto, detect::SMTP);
+    }
+
+    #[test]
+    fn imap_starttls_keeps_imap_and_logs_tls() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 143);
+        let ss = segments(&mut app, &mut f, TO_CLIENT, 7, b"* OK IMAP4rev1 ready\r\n", &[]);
+        let cs = segments(&mut app, &mut f, TO_SERVER, 3, b"a1 STARTTLS\r\n", &[]);
+        let ss = segments(&mut app, &mut f, TO_CLIENT, ss, b"a1 OK Begin TLS negotiation now\r\n", &[]);
+        assert_eq!(f.app_proto, detect::IMAP);
+        let hello = records(&client_hello_msg(&[0x1301, 0xc02b], Some("imap.example"), &[], &[]), 16384);
+        segments(&mut app, &mut f, TO_SERVER, cs, &hello, &[]);
+        assert_eq!(f.app_proto, detect::IMAP, "Suricata has no IMAP parser to follow the upgrade");
+        segments(&mut app, &mut f, TO_CLIENT, ss, b"\x15\x03\x03\x00\x02\x02\x28", &[]);
+        app.on_flow_end(0, &mut f, 9);
+        assert!(app.out.iter().any(|e| e.event == EV_TLS && !e.partial && e.body.contains("\"sni\":\"imap.example\"")), "{:?}", app.out);
+    }
+
+    #[test]
+    fn pgsql_ssl_request_then_tls() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 5432);
+        // suricata-verify pgsql-upgrade-tls.pcap: SSLRequest, answered 'S'.
+        let cs = segments(&mut app, &mut f, TO_SERVER, 1, b"\x00\x00\x00\x08\x04\xd2\x16\x2f", &[]);
+        assert_eq!(f.app_proto, detect::PGSQL);
+        segments(&mut app, &mut f, TO_CLIENT, 1, b"S", &[]);
+        let hello = records(&client_hello_msg(&[0x1301], Some("db.example"), &[], &[]), 16384);
+        segments(&mut app, &mut f, TO_SERVER, cs, &hello, &[]);
+        assert_eq!((f.app_proto, app.counters.tls_upgrades), (detect::TLS, 1));
+        app.on_flow_end(0, &mut f, 9);
+        assert!(app.out.iter().any(|e| e.event == EV_TLS && !e.partial && e.body.contains("db.example")), "{:?}", app.out);
+        // Refused ('N'): cleartext, app_proto stays pgsql, nothing held.
+        let mut g = flow(PROTO_TCP, 5432);
+        segments(&mut app, &mut g, TO_SERVER, 1, b"\x00\x00\x00\x08\x04\xd2\x16\x2f", &[]);
+        segments(&mut app, &mut g, TO_CLIENT, 1, b"N", &[]);
+        assert_eq!(g.app_proto, detect::PGSQL);
+        assert_ne!(g.app_flags & APP_DONE, 0);
+    }
+
+    #[test]
+    fn connect_tunnel_takes_suricatas_tls_pattern() {
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 8002);
+        // suricata-verify http-connect-tls.pcap: the tunnel's first bytes are a bare record
+        // header with a zero length, which Suricata's 3-byte pattern still calls TLS.
+        let c = segments(&mut app, &mut f, TO_SERVER, 1, b"CONNECT abc:443 HTTP/1.1\r\nHost: abc:443\r\n\r\n", &[]);
+        segments(&mut app, &mut f, TO_CLIENT, 1, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", &[]);
+        segments(&mut app, &mut f, TO_SERVER, c, b"\x16\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", &[]);
+        assert_eq!(f.app_proto, detect::TLS);
     }
 
     #[test]

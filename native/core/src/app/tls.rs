@@ -138,6 +138,25 @@ pub fn looks_like_tls(first: &[u8]) -> Option<bool> {
     Some(false)
 }
 
+/// Does `b` start with a TLS handshake record (0x16, version 3.0..3.4, sane length) carrying a
+/// ClientHello (`to_server`) or a ServerHello? None while fewer than 6 bytes. Stricter than
+/// `looks_like_tls`: it decides that a stream already speaking another protocol switched to
+/// TLS (STARTTLS and kin), so only the handshake's first message is taken.
+pub fn starts_hello_record(b: &[u8], to_server: bool) -> Option<bool> {
+    let head = b.get(..6)?;
+    let len = usize::from(u16::from_be_bytes([head[3], head[4]]));
+    let want = if to_server { HS_CLIENT_HELLO } else { HS_SERVER_HELLO };
+    Some(head[0] == 0x16 && head[1] == 3 && head[2] <= 4 && (4..=MAX_RECORD).contains(&len) && head[5] == want)
+}
+
+/// Suricata's TLS pattern for a client's first bytes (`app-layer-ssl.c`: `16 03 00..03` at
+/// offset 0, no length check): what its detection matches after a protocol change (a CONNECT
+/// tunnel), where the stream is expected to carry TLS.
+pub fn suricata_client_pattern(b: &[u8]) -> Option<bool> {
+    let head = b.get(..3)?;
+    Some(head[0] == 0x16 && head[1] == 3 && head[2] <= 3)
+}
+
 /// Suricata's EVE name for a TLS version (`tls.version`).
 pub fn version_name(v: u16) -> String {
     let s = match v {
