@@ -23,7 +23,7 @@ use super::icmp::IcmpHeader;
 use super::ieee80211::{AmsduSubframe, Ieee80211Header};
 use super::ipv4::Ipv4Packet;
 use super::ipv6::{self, Ipv6ExtHeader, Ipv6FragHeader, Ipv6Packet};
-use super::llc::SnapHeader;
+use super::llc::{self, SnapHeader};
 use super::loopback::{self, Family, LoopbackHeader};
 use super::mpls::{self, MplsEntry};
 use super::pbb::{self, PbbItag};
@@ -272,7 +272,7 @@ fn wlan(frame: &[u8], off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
 }
 
 /// Follow an EtherType at `off`: VLAN tags, VN-Tags, MPLS (and Ethernet pseudowires), PBB,
-/// PPPoE, up to IP.
+/// PPPoE, 802.3 length fields with LLC/SNAP, up to IP.
 fn ethertype_chain(frame: &[u8], ty: u16, off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
     let (mut ty, mut off) = (ty, off);
     let mut tags = 0usize;
@@ -331,7 +331,21 @@ fn ethertype_chain(frame: &[u8], ty: u16, off: usize, vl: &mut Vlans) -> Result<
                 off = eoff + EthernetFrame::HEADER_LEN;
                 tags = 0;
             }
-            // 802.3 length fields (< 0x0600), ARP, LLDP, PPPoE discovery, ...
+            len if len <= llc::MAX_8023_LENGTH => {
+                // An 802.3 length field: an 802.2 LLC header follows. Only SNAP with organisation
+                // code 0 (RFC 1042) names an EtherType, as in Zeek's SNAP analyzer; one per chain.
+                nested += 1;
+                if nested > MAX_LINK_NESTING {
+                    return Err((DecodeError::TooDeep, Layer::Link));
+                }
+                let s = SnapHeader::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+                if !s.is_rfc1042() || s.protocol() <= llc::MAX_8023_LENGTH {
+                    return Err((DecodeError::NotIp, Layer::Link));
+                }
+                ty = s.protocol();
+                off += SnapHeader::HEADER_LEN;
+            }
+            // 802.3 lengths 1501-1535 (undefined), ARP, LLDP, PPPoE discovery, ...
             _ => return Err((DecodeError::NotIp, Layer::Link)),
         }
     }

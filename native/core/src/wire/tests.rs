@@ -265,6 +265,45 @@ fn ethernet_not_ip() {
     assert_eq!(stop(linktype::ETHERNET, &[]), Some((DecodeError::Truncated, Layer::Link)));
 }
 
+/// Hex string to bytes (test vectors lifted from the corpus captures).
+fn hex(s: &str) -> Vec<u8> {
+    let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    s.chunks(2).map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap()).collect()
+}
+
+#[test]
+fn ethernet_8023_llc_snap() {
+    // zeek snap-tcp.pcap frame 4: 802.3 length 0x55, LLC/SNAP (aa aa 03, OUI 0, 0x0800), IPv4 TCP
+    // carrying "GET / HTTP/1.1".
+    let f = hex(
+        "66778899aabb0011223344550055aaaa0300000008004500004d000100004006f756c0a80101c0a80102
+         3039005000000065000000c95018200091f70000474554202f20485454502f312e310d0a486f73743a20
+         6578616d706c652e636f6d0d0a0d0a",
+    );
+    let m = decode(linktype::ETHERNET, &f);
+    assert_eq!(m.stop, None);
+    assert_eq!((m.ip_version, m.proto, m.src_port, m.dst_port), (4, ip_proto::TCP, 12345, 80));
+    assert_eq!(m.src, v4_16([192, 168, 1, 1]));
+    assert_eq!((m.payload_off, m.payload_len), (62, 37));
+    assert_eq!(&f[62..65], b"GET");
+    // SNAP with another organisation code, or not unnumbered information: not IP.
+    let mut g = f.clone();
+    g[19] = 0x0c;
+    assert_eq!(stop(linktype::ETHERNET, &g), Some((DecodeError::NotIp, Layer::Link)));
+    let mut g = f.clone();
+    g[16] = 0xf3;
+    assert_eq!(stop(linktype::ETHERNET, &g), Some((DecodeError::NotIp, Layer::Link)));
+    // SNAP naming another 802.3 length is not followed; a cut SNAP header is truncated.
+    let mut g = f.clone();
+    g[20..22].copy_from_slice(&[0x00, 0x40]);
+    assert_eq!(stop(linktype::ETHERNET, &g), Some((DecodeError::NotIp, Layer::Link)));
+    assert_eq!(stop(linktype::ETHERNET, &f[..20]), Some((DecodeError::Truncated, Layer::Link)));
+    // Behind a VLAN tag too.
+    let t = eth_tags(&[(0x8100, 7)], 0x0055, &f[14..]);
+    let m = decode(linktype::ETHERNET, &t);
+    assert_eq!((m.stop, m.vlan[0], m.dst_port), (None, 7, 80));
+}
+
 #[test]
 fn ethernet_ipv6_udp() {
     let f = eth(0x86dd, &ip6(ip_proto::UDP, &udp(5353, 53, b"query")));
