@@ -35,7 +35,7 @@ use super::tcp::TcpHeader;
 use super::udp::UdpHeader;
 use super::vntag::{self, VnTag};
 use super::vxlan::{self, VxlanHeader};
-use super::{ip_proto, teredo, DecodeError, DecodeOptions, Layer};
+use super::{ip_proto, nflog, teredo, DecodeError, DecodeOptions, Layer};
 use crate::decode::{linktype, Fragment, PacketMeta};
 
 /// LINKTYPE_PPP (not in `decode::linktype`).
@@ -46,6 +46,8 @@ pub const LINKTYPE_C_HDLC: u32 = 104;
 pub const LINKTYPE_IEEE802_11: u32 = 105;
 /// LINKTYPE_IEEE802_11_RADIOTAP, 802.11 frames behind a radiotap header.
 pub const LINKTYPE_IEEE802_11_RADIOTAP: u32 = 127;
+/// LINKTYPE_NFLOG, Linux netfilter log messages carrying IP packets.
+pub const LINKTYPE_NFLOG: u32 = 239;
 
 /// VLAN tags followed after one Ethernet header; one more is `(TooDeep, Vlan)`.
 pub const MAX_VLAN_TAGS: usize = 4;
@@ -234,6 +236,14 @@ fn link(linktype: u32, frame: &[u8], vl: &mut Vlans) -> Result<Net, Stop> {
         LINKTYPE_IEEE802_11_RADIOTAP => {
             let h = RadiotapHeader::new_checked(frame).map_err(at(Layer::Link))?;
             wlan(frame, h.header_len(), vl)
+        }
+        LINKTYPE_NFLOG => {
+            let p = nflog::payload(frame).map_err(at(Layer::Link))?;
+            match p.family {
+                nflog::AF_INET => Ok(Net::V4(p.offset)),
+                nflog::AF_INET6 => Ok(Net::V6(p.offset)),
+                _ => Err((DecodeError::NotIp, Layer::Link)),
+            }
         }
         _ => Err((DecodeError::UnsupportedLinkType, Layer::Link)),
     }

@@ -23,6 +23,7 @@ pub mod ipv6;
 pub mod llc;
 pub mod loopback;
 pub mod mpls;
+pub mod nflog;
 pub mod pbb;
 pub mod ppp;
 pub mod radiotap;
@@ -37,7 +38,7 @@ pub mod vxlan;
 mod frame;
 
 pub use frame::{
-    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPP, MAX_IPV6_EXT_HEADERS,
+    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_NFLOG, LINKTYPE_PPP, MAX_IPV6_EXT_HEADERS,
     MAX_LINK_NESTING, MAX_MPLS_LABELS, MAX_TUNNEL_DEPTH, MAX_VLAN_TAGS,
 };
 

@@ -3,7 +3,8 @@
 //! their own files.
 
 use super::frame::{
-    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPP, MAX_TUNNEL_DEPTH, MAX_VLAN_TAGS,
+    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_NFLOG, LINKTYPE_PPP, MAX_TUNNEL_DEPTH,
+    MAX_VLAN_TAGS,
 };
 use super::{decode_frame, ip_proto, DecodeError, Layer};
 use crate::decode::{linktype, Fragment, PacketMeta};
@@ -304,6 +305,34 @@ fn ethernet_8023_llc_snap() {
     assert_eq!((m.stop, m.vlan[0], m.dst_port), (None, 7, 80));
 }
 
+/// zeek nflog-http.pcap frame 6: NFLOG (family 2, six TLVs) around an IPv4 TCP segment with
+/// curl's request.
+const NFLOG_HTTP_FRAME6: &str = "0200002a080001000000030005000a0000000000080005000000000208000b000000000008000e00000000
+    007b00090045000077e8f1400040060fa60a00020f5db8d822c26200503f32bad243777c0250187210dde0000047455420
+    2f20485454502f312e310d0a486f73743a207777772e6578616d706c652e6e65740d0a557365722d4167656e743a206375
+    726c2f372e35302e310d0a4163636570743a202a2f2a0d0a0d0a00";
+
+#[test]
+fn nflog_link_type() {
+    let f = hex(NFLOG_HTTP_FRAME6);
+    let m = decode(LINKTYPE_NFLOG, &f);
+    assert_eq!(m.stop, None);
+    assert_eq!((m.ip_version, m.proto, m.src_port, m.dst_port, m.ip_len), (4, ip_proto::TCP, 49762, 80, 119));
+    assert_eq!(m.src, v4_16([10, 0, 2, 15]));
+    assert_eq!(m.dst, v4_16([93, 184, 216, 34]));
+    // The TLV's trailing pad byte is not payload: the IP total length bounds it.
+    assert_eq!((m.payload_off, m.payload_len), (88, 79));
+    assert_eq!(&f[88..91], b"GET");
+    // Another family, a bad version, a cut TLV.
+    let mut g = f.clone();
+    g[0] = 7;
+    assert_eq!(stop(LINKTYPE_NFLOG, &g), Some((DecodeError::NotIp, Layer::Link)));
+    g[0] = 2;
+    g[1] = 1;
+    assert_eq!(stop(LINKTYPE_NFLOG, &g), Some((DecodeError::BadIpVersion, Layer::Link)));
+    assert_eq!(stop(LINKTYPE_NFLOG, &f[..30]), Some((DecodeError::Truncated, Layer::Link)));
+}
+
 #[test]
 fn ethernet_ipv6_udp() {
     let f = eth(0x86dd, &ip6(ip_proto::UDP, &udp(5353, 53, b"query")));
@@ -508,7 +537,7 @@ fn error_truncated() {
 
 #[test]
 fn error_unsupported_link_type() {
-    for lt in [2u32, 119, 147, 163, 239, 1000, u32::MAX] {
+    for lt in [2u32, 119, 147, 163, 240, 1000, u32::MAX] {
         let m = decode(lt, &v4_tcp());
         assert_eq!(m.stop, Some((DecodeError::UnsupportedLinkType, Layer::Link)));
         assert_eq!(m.ip_version, 0);
@@ -1409,6 +1438,9 @@ fn seeds() -> Vec<(u32, Vec<u8>)> {
             linktype::RAW,
             ip4(ip_proto::UDP, &udp(3544, 1, &cat(&[&[0, 1, 1, 1, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0], &p6]))),
         ),
+        // NFLOG, and 802.3 with LLC/SNAP.
+        (LINKTYPE_NFLOG, hex(NFLOG_HTTP_FRAME6)),
+        (linktype::ETHERNET, eth((p4.len() + 8) as u16, &cat(&[&snap(0x0800), &p4]))),
     ];
     // A deep tunnel stack.
     let mut deep = p4.clone();
@@ -1467,6 +1499,7 @@ fn mutation_never_panics() {
         LINKTYPE_C_HDLC,
         LINKTYPE_IEEE802_11,
         LINKTYPE_IEEE802_11_RADIOTAP,
+        LINKTYPE_NFLOG,
         7,
     ];
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
