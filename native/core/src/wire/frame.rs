@@ -1,6 +1,6 @@
 //! The lax frame walk: link type -> link shims (FabricPath, VLAN, VN-Tag, PBB, MPLS, PPPoE,
 //! 802.11 LLC/SNAP) -> IP -> transport, then any tunnel (IP-in-IP, GRE incl. ERSPAN, Ethernet
-//! bridging and Aruba 802.11, VXLAN, GENEVE, Teredo, GTP-U, AYIYA, GRE in UDP) is opened and
+//! bridging and Aruba 802.11, VXLAN, GENEVE, Teredo, GTP-U, AYIYA, GRE in UDP, CAPWAP) is opened and
 //! the innermost IP packet is described instead.
 //!
 //! All offsets are into the captured frame. Nothing here allocates; every length is checked by
@@ -14,6 +14,7 @@
 //! [`MAX_TUNNEL_DEPTH`] stops with `(TooDeep, Link)`, describing the deepest packet opened.
 
 use super::ayiya::{self, AyiyaHeader};
+use super::capwap::{self, CapwapHeader, CapwapPayload};
 use super::erspan::{ErspanType2, ErspanType3};
 use super::ethernet::{ethertype, EthernetFrame, VlanTag};
 use super::fabricpath::{self, FabricPathHeader};
@@ -92,8 +93,8 @@ enum Inner {
     EtherType(u16, usize),
     /// A PPP frame (PPTP GRE).
     Ppp(usize),
-    /// An 802.11 frame (Aruba GRE).
-    Wlan(usize),
+    /// An 802.11 frame (Aruba GRE, CAPWAP); the bool: its frame control bytes are swapped.
+    Wlan(usize, bool),
 }
 
 impl Inner {
@@ -101,7 +102,7 @@ impl Inner {
     fn start(&self) -> usize {
         match *self {
             Inner::Net(Net::V4(o)) | Inner::Net(Net::V6(o)) | Inner::Net(Net::ByVersion(o)) => o,
-            Inner::Ether(o, _) | Inner::EtherType(_, o) | Inner::Ppp(o) | Inner::Wlan(o) => o,
+            Inner::Ether(o, _) | Inner::EtherType(_, o) | Inner::Ppp(o) | Inner::Wlan(o, _) => o,
         }
     }
 }
@@ -232,10 +233,10 @@ fn link(linktype: u32, frame: &[u8], vl: &mut Vlans) -> Result<Net, Stop> {
             let h = CiscoHdlcHeader::new_checked(frame).map_err(at(Layer::Link))?;
             ethertype_chain(frame, h.protocol(), ppp::CHDLC_HEADER_LEN, vl)
         }
-        LINKTYPE_IEEE802_11 => wlan(frame, 0, vl),
+        LINKTYPE_IEEE802_11 => wlan(frame, 0, vl, false),
         LINKTYPE_IEEE802_11_RADIOTAP => {
             let h = RadiotapHeader::new_checked(frame).map_err(at(Layer::Link))?;
-            wlan(frame, h.header_len(), vl)
+            wlan(frame, h.header_len(), vl, false)
         }
         LINKTYPE_NFLOG => {
             let p = nflog::payload(frame).map_err(at(Layer::Link))?;
@@ -263,9 +264,10 @@ fn ethernet(frame: &[u8], off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
 }
 
 /// An 802.11 frame at `off`: a data frame with a payload, unprotected, whose LLC/SNAP header
-/// carries an EtherType. Of an A-MSDU only the first subframe is described.
-fn wlan(frame: &[u8], off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
-    let h = Ieee80211Header::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+/// carries an EtherType. Of an A-MSDU only the first subframe is described. `fc_swapped`: the
+/// frame control bytes are in swapped order.
+fn wlan(frame: &[u8], off: usize, vl: &mut Vlans, fc_swapped: bool) -> Result<Net, Stop> {
+    let h = Ieee80211Header::new_checked_fc(tail(frame, off), fc_swapped).map_err(at(Layer::Link))?;
     if !h.carries_data() || h.protected() {
         return Err((DecodeError::NotIp, Layer::Link));
     }
@@ -580,8 +582,8 @@ fn tunnel(
 }
 
 /// The UDP tunnels, by port (either side, as a server port): GENEVE 6081 (destination only),
-/// Teredo 3544, VXLAN 4789, GTP-U 2152, AYIYA 5072 and GRE 4754; each whose port matches is
-/// tried in that order. With [`DecodeOptions::detect_udp_tunnels`], when no port matches, the
+/// Teredo 3544, VXLAN 4789, GTP-U 2152, AYIYA 5072, GRE 4754 and CAPWAP data 5247 (as nDPI's
+/// reader); each whose port matches is tried in that order. With [`DecodeOptions::detect_udp_tunnels`], when no port matches, the
 /// payload is tested for Teredo and AYIYA by content, as Zeek does.
 #[inline]
 fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta, opts: DecodeOptions) -> Option<Tunnel> {
@@ -634,6 +636,12 @@ fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta, opts: DecodeOptions
             return Some(Tunnel { inner: i, start: payload_off, end });
         }
     }
+    if port(capwap::DATA_PORT) {
+        known_port = true;
+        if let Some(i) = capwap_inner(payload, off) {
+            return found(i);
+        }
+    }
     if known_port || !opts.detect_udp_tunnels {
         return None;
     }
@@ -644,6 +652,20 @@ fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta, opts: DecodeOptions
         return ayiya_inner(payload, off).and_then(found);
     }
     None
+}
+
+/// The frame inside a CAPWAP data packet (at `off` in the frame): an 802.11 frame (its frame
+/// control possibly byte-swapped) or an Ethernet frame.
+#[inline]
+fn capwap_inner(payload: &[u8], off: usize) -> Option<Inner> {
+    let h = CapwapHeader::new_checked(payload).ok()?;
+    let o = h.header_len();
+    let frame = payload.get(o..)?;
+    match h.payload()? {
+        CapwapPayload::Ieee80211 => Some(Inner::Wlan(off + o, capwap::frame_control_swapped(frame))),
+        CapwapPayload::Ethernet if frame.len() >= EthernetFrame::HEADER_LEN => Some(Inner::Ether(off + o, 0)),
+        CapwapPayload::Ethernet => None,
+    }
 }
 
 /// GRE in UDP (RFC 8086) on its IANA port, which Zeek decodes.
@@ -746,7 +768,7 @@ fn gre(frame: &[u8], start: usize, end: usize) -> Result<Option<(Inner, usize)>,
             }
             Inner::Ppp(off)
         }
-        p if is_aruba_wlan(p) => Inner::Wlan(off),
+        p if is_aruba_wlan(p) => Inner::Wlan(off, false),
         ethertype::IPV4
         | ethertype::IPV6
         | ethertype::VLAN
@@ -778,6 +800,6 @@ fn inner_net(frame: &[u8], inner: Inner, vl: &mut Vlans) -> Result<Net, Stop> {
         }
         Inner::EtherType(ty, off) => ethertype_chain(frame, ty, off, vl),
         Inner::Ppp(off) => ppp_frame(frame, off),
-        Inner::Wlan(off) => wlan(frame, off, vl),
+        Inner::Wlan(off, swapped) => wlan(frame, off, vl, swapped),
     }
 }

@@ -11,6 +11,7 @@ use crate::decode::PacketMeta;
 use core::ops::Range;
 
 pub mod ayiya;
+pub mod capwap;
 pub mod erspan;
 pub mod ethernet;
 pub mod fabricpath;
@@ -111,7 +112,7 @@ impl DecodeError {
 ///
 /// Everything below IP that is not a VLAN tag reports as `Link`: the link header itself, MPLS
 /// labels, PPPoE/PPP, FabricPath, VN-Tag, PBB, radiotap/802.11/LLC, and, for a tunnelled
-/// packet, the encapsulation headers (GRE, ERSPAN, VXLAN, GENEVE, Teredo, GTP-U, AYIYA) that
+/// packet, the encapsulation headers (GRE, ERSPAN, VXLAN, GENEVE, Teredo, GTP-U, AYIYA, CAPWAP) that
 /// are the inner packet's link layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]

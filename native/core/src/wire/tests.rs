@@ -333,6 +333,54 @@ fn nflog_link_type() {
     assert_eq!(stop(LINKTYPE_NFLOG, &f[..30]), Some((DecodeError::Truncated, Layer::Link)));
 }
 
+/// ndpi capwap_data.pcapng frames 1 and 4: two VLAN tags, IPv4 UDP 41264 <-> 5247, CAPWAP
+/// (HLEN 4 with wireless information, resp. HLEN 2), an 802.11 data frame whose frame control
+/// bytes a Cisco access point sent swapped (11 08 To DS, 02 08 From DS), LLC/SNAP, and the
+/// station's TCP SYN resp. the server's SYN/ACK.
+const CAPWAP_FRAME1: &str = "000000000008a4c64f3bb3ab8100805e8100800308004500008854394000fe1106f6ac32649bac106457a13014
+    7f00740000002003200000000004bf23000000000011082c0084802d2b459054f201e1b29910f311eaeec17630aaaa03
+    00000008004500003c2122400040063f1c0a0103444a7d82bcb7b101bb0b21616e00000000a002ffff07180000020405b4
+    0402080a0021404c0000000001030308";
+const CAPWAP_FRAME4: &str = "000000000008a4c64f3bb3ab8100605e8100600408004500008020024000fd113c35ac106457ac32649b147fa1
+    30006c000000100300e03c00000208000054f201e1b29984802d2b4590e4c722aab94f0000aaaa03000000080045000
+    03c000040004006603e4a7d82bc0a01034401bbb7b1d1f4745d0b21616fa01215880e1400000204056e0402080a9b6501
+    fb0021404c01030306";
+
+#[test]
+fn capwap_data_80211() {
+    let f = hex(CAPWAP_FRAME1);
+    let m = decode(linktype::ETHERNET, &f);
+    assert_eq!(m.stop, None);
+    assert_eq!((m.tunnel_depth, m.vlan), (1, [94, 3]));
+    assert_eq!((m.ip_version, m.proto, m.src_port, m.dst_port, m.tcp_flags), (4, ip_proto::TCP, 47025, 443, 0x02));
+    assert_eq!(m.src, v4_16([10, 1, 3, 68]));
+    assert_eq!(m.dst, v4_16([74, 125, 130, 188]));
+    // The inner packet is the 802.11 frame after the CAPWAP header.
+    assert_eq!((m.inner_off, m.inner_end), (66, 158));
+    let f = hex(CAPWAP_FRAME4);
+    let m = decode(linktype::ETHERNET, &f);
+    assert_eq!(m.stop, None);
+    assert_eq!((m.tunnel_depth, m.src_port, m.dst_port, m.tcp_flags), (1, 443, 47025, 0x12));
+    assert_eq!(m.inner_off, 58);
+    // Only on the CAPWAP data port; DTLS (preamble type 1) and fragments are not opened.
+    let mut g = hex(CAPWAP_FRAME1);
+    g[44..46].copy_from_slice(&5246u16.to_be_bytes());
+    g[42..44].copy_from_slice(&5246u16.to_be_bytes());
+    let m = decode(linktype::ETHERNET, &g);
+    assert_eq!((m.tunnel_depth, m.dst_port), (0, 5246));
+    let mut g = hex(CAPWAP_FRAME1);
+    g[50] = 0x01;
+    assert_eq!(decode(linktype::ETHERNET, &g).tunnel_depth, 0);
+    let mut g = hex(CAPWAP_FRAME1);
+    g[53] |= 0x80;
+    assert_eq!(decode(linktype::ETHERNET, &g).tunnel_depth, 0);
+    // A CAPWAP header that says it is longer than the packet.
+    let mut g = hex(CAPWAP_FRAME1);
+    g[51] = 0xf8;
+    let m = decode(linktype::ETHERNET, &g);
+    assert_eq!((m.tunnel_depth, m.stop, m.dst_port), (0, None, 5247));
+}
+
 #[test]
 fn ethernet_ipv6_udp() {
     let f = eth(0x86dd, &ip6(ip_proto::UDP, &udp(5353, 53, b"query")));
@@ -1440,6 +1488,8 @@ fn seeds() -> Vec<(u32, Vec<u8>)> {
         ),
         // NFLOG, and 802.3 with LLC/SNAP.
         (LINKTYPE_NFLOG, hex(NFLOG_HTTP_FRAME6)),
+        (linktype::ETHERNET, hex(CAPWAP_FRAME1)),
+        (linktype::RAW, ip4(ip_proto::UDP, &udp(5247, 1, &cat(&[&[0, 0x10, 0, 0, 0, 0, 0, 0], &eth(0x0800, &p4)])))),
         (linktype::ETHERNET, eth((p4.len() + 8) as u16, &cat(&[&snap(0x0800), &p4]))),
     ];
     // A deep tunnel stack.
