@@ -345,7 +345,8 @@ fn ethertype_chain(frame: &[u8], ty: u16, off: usize, vl: &mut Vlans) -> Result<
             }
             len if len <= llc::MAX_8023_LENGTH => {
                 // An 802.3 length field: an 802.2 LLC header follows. Only SNAP with organisation
-                // code 0 (RFC 1042) names an EtherType, as in Zeek's SNAP analyzer; one per chain.
+                // code 0 (RFC 1042) names an EtherType, as in Zeek's SNAP analyzer (counted with
+                // the nested frames; a SNAP naming another length is not followed).
                 nested += 1;
                 if nested > MAX_LINK_NESTING {
                     return Err((DecodeError::TooDeep, Layer::Link));
@@ -583,8 +584,9 @@ fn tunnel(
 
 /// The UDP tunnels, by port (either side, as a server port): GENEVE 6081 (destination only),
 /// Teredo 3544, VXLAN 4789, GTP-U 2152, AYIYA 5072, GRE 4754 and CAPWAP data 5247 (as nDPI's
-/// reader); each whose port matches is tried in that order. With [`DecodeOptions::detect_udp_tunnels`], when no port matches, the
-/// payload is tested for Teredo and AYIYA by content, as Zeek does.
+/// reader); each whose port matches is tried in that order. With
+/// [`DecodeOptions::detect_udp_tunnels`], when no port matches, the payload is tested for Teredo
+/// and AYIYA by content, as Zeek does.
 #[inline]
 fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta, opts: DecodeOptions) -> Option<Tunnel> {
     let (sp, dp) = (meta.src_port, meta.dst_port);
