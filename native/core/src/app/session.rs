@@ -99,6 +99,8 @@ pub struct AppCounters {
     pub flows_reversed: u64,
     /// Streams handed to the TLS parser after an in-band upgrade (STARTTLS and kin).
     pub tls_upgrades: u64,
+    /// ACKs without PSH carrying 2-7 zero bytes (link padding), kept out of the stream.
+    pub zero_padding_acks: u64,
 }
 
 impl AppCounters {
@@ -119,8 +121,9 @@ impl AppCounters {
         f("app_quic_chlo_truncated", self.quic_chlo_truncated);
         f("app_flows_reversed", self.flows_reversed);
         f("app_tls_upgrades", self.tls_upgrades);
+        f("app_zero_padding_acks", self.zero_padding_acks);
     }
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 17;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -283,6 +286,12 @@ impl AppLayer {
     pub fn on_packet(&mut self, slot: u32, f: &mut Flow, dir: usize, tcp: Option<TcpSeg>, payload: &[u8], ts_ns: u64) {
         if f.app_flags & APP_DONE != 0 || payload.is_empty() {
             return;
+        }
+        if let Some(seg) = tcp {
+            if is_zero_padding_ack(seg.flags, payload) {
+                self.counters.zero_padding_acks += 1;
+                return;
+            }
         }
         // The state is taken out of its entry while it is worked on (the entry stays: no
         // rehashing per packet) and put back after.
@@ -1021,6 +1030,18 @@ impl AppLayer {
     }
 }
 
+/// nDPI's `tcp_ack_payload_heuristic`: an ACK without PSH carrying 2 to 7 bytes, all zero, is
+/// link padding some stacks count into the IP length, not stream data. Taken as data it fills
+/// the sequence space the real first segment (a ClientHello, a request) then arrives in, and
+/// the stream never parses (nDPI heuristic_tcp_ack_payload.pcap: every connection starts so).
+/// A sender never leaves PSH off a segment that small unless it is such padding: PSH is clear
+/// only on segments that are not the last of a write, and those are full-sized.
+fn is_zero_padding_ack(flags: u8, payload: &[u8]) -> bool {
+    const ACK: u8 = 0x10;
+    const PSH: u8 = 0x08;
+    flags & (ACK | PSH) == ACK && (2..8).contains(&payload.len()) && payload.iter().all(|&b| b == 0)
+}
+
 fn close(d: &mut Dir) {
     d.closed = true;
     d.buf = Vec::new();
@@ -1224,6 +1245,31 @@ mod tests {
         assert_eq!(f.app_proto, detect::FAILED);
         assert_ne!(f.app_flags & APP_DONE, 0, "nothing more to do");
         assert_eq!(app.states(), 0);
+    }
+
+    #[test]
+    fn zero_padding_ack_is_not_stream_data() {
+        // ndpi heuristic_tcp_ack_payload.pcap frames 85 and 86: the client's ACK carries 2 zero
+        // bytes at the sequence number its ClientHello (PSH) then starts at.
+        const HELLO: &str = "16030100d5010000d10303e47d06398fe8050e3e4b0912f78cf177418a35afe91d5d3d51af7df0a80267f700001cc02b\
+            c02fcca9cca8c02cc030c00ac009c013c014009c009d002f00350100008c0000002a002800002566697265666f782e73\
+            657474696e67732e73657276696365732e6d6f7a696c6c612e636f6d00170000ff01000100000a000a0008001d001700\
+            180019000b00020100002300000010000e000c02683208687474702f312e31000500050100000000000d001800160403\
+            0503060308040805080604010501060102030201001c00024000";
+        let hello: Vec<u8> = (0..HELLO.len() / 2).map(|i| u8::from_str_radix(&HELLO[2 * i..2 * i + 2], 16).unwrap()).collect();
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 443);
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 3484917704, flags: 0x10 }), &[0, 0], 5);
+        assert_eq!((app.counters.zero_padding_acks, app.states()), (1, 0));
+        app.on_packet(0, &mut f, TO_SERVER, Some(TcpSeg { seq: 3484917704, flags: 0x18 }), &hello, 6);
+        assert_eq!(f.app_proto, detect::TLS);
+        app.on_flow_end(0, &mut f, 9);
+        assert!(app.out.iter().any(|e| e.event == EV_TLS && e.body.contains("firefox.settings.services.mozilla.com")), "{:?}", app.out);
+        // With PSH, one byte, eight bytes, or a non-zero byte, it is data.
+        for (flags, data) in [(0x18u8, &[0u8, 0][..]), (0x10, &[0][..]), (0x10, &[0; 8][..]), (0x10, &[0, 1][..])] {
+            assert!(!is_zero_padding_ack(flags, data), "{:#x} {:?}", flags, data);
+        }
+        assert!(is_zero_padding_ack(0x12, &[0; 7]), "a SYN/ACK's padding too (frame 180)");
     }
 
     #[test]

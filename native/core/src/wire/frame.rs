@@ -1,6 +1,6 @@
 //! The lax frame walk: link type -> link shims (FabricPath, VLAN, VN-Tag, PBB, MPLS, PPPoE,
 //! 802.11 LLC/SNAP) -> IP -> transport, then any tunnel (IP-in-IP, GRE incl. ERSPAN, Ethernet
-//! bridging and Aruba 802.11, VXLAN, GENEVE, Teredo, GTP-U, AYIYA, GRE in UDP) is opened and
+//! bridging and Aruba 802.11, VXLAN, GENEVE, Teredo, GTP-U, AYIYA, GRE in UDP, CAPWAP) is opened and
 //! the innermost IP packet is described instead.
 //!
 //! All offsets are into the captured frame. Nothing here allocates; every length is checked by
@@ -14,6 +14,7 @@
 //! [`MAX_TUNNEL_DEPTH`] stops with `(TooDeep, Link)`, describing the deepest packet opened.
 
 use super::ayiya::{self, AyiyaHeader};
+use super::capwap::{self, CapwapHeader, CapwapPayload};
 use super::erspan::{ErspanType2, ErspanType3};
 use super::ethernet::{ethertype, EthernetFrame, VlanTag};
 use super::fabricpath::{self, FabricPathHeader};
@@ -23,7 +24,7 @@ use super::icmp::IcmpHeader;
 use super::ieee80211::{AmsduSubframe, Ieee80211Header};
 use super::ipv4::Ipv4Packet;
 use super::ipv6::{self, Ipv6ExtHeader, Ipv6FragHeader, Ipv6Packet};
-use super::llc::SnapHeader;
+use super::llc::{self, SnapHeader};
 use super::loopback::{self, Family, LoopbackHeader};
 use super::mpls::{self, MplsEntry};
 use super::pbb::{self, PbbItag};
@@ -35,7 +36,7 @@ use super::tcp::TcpHeader;
 use super::udp::UdpHeader;
 use super::vntag::{self, VnTag};
 use super::vxlan::{self, VxlanHeader};
-use super::{ip_proto, teredo, DecodeError, DecodeOptions, Layer};
+use super::{ip_proto, nflog, teredo, DecodeError, DecodeOptions, Layer};
 use crate::decode::{linktype, Fragment, PacketMeta};
 
 /// LINKTYPE_PPP (not in `decode::linktype`).
@@ -46,6 +47,8 @@ pub const LINKTYPE_C_HDLC: u32 = 104;
 pub const LINKTYPE_IEEE802_11: u32 = 105;
 /// LINKTYPE_IEEE802_11_RADIOTAP, 802.11 frames behind a radiotap header.
 pub const LINKTYPE_IEEE802_11_RADIOTAP: u32 = 127;
+/// LINKTYPE_NFLOG, Linux netfilter log messages carrying IP packets.
+pub const LINKTYPE_NFLOG: u32 = 239;
 
 /// VLAN tags followed after one Ethernet header; one more is `(TooDeep, Vlan)`.
 pub const MAX_VLAN_TAGS: usize = 4;
@@ -90,8 +93,8 @@ enum Inner {
     EtherType(u16, usize),
     /// A PPP frame (PPTP GRE).
     Ppp(usize),
-    /// An 802.11 frame (Aruba GRE).
-    Wlan(usize),
+    /// An 802.11 frame (Aruba GRE, CAPWAP); the bool: its frame control bytes are swapped.
+    Wlan(usize, bool),
 }
 
 impl Inner {
@@ -99,7 +102,7 @@ impl Inner {
     fn start(&self) -> usize {
         match *self {
             Inner::Net(Net::V4(o)) | Inner::Net(Net::V6(o)) | Inner::Net(Net::ByVersion(o)) => o,
-            Inner::Ether(o, _) | Inner::EtherType(_, o) | Inner::Ppp(o) | Inner::Wlan(o) => o,
+            Inner::Ether(o, _) | Inner::EtherType(_, o) | Inner::Ppp(o) | Inner::Wlan(o, _) => o,
         }
     }
 }
@@ -230,10 +233,18 @@ fn link(linktype: u32, frame: &[u8], vl: &mut Vlans) -> Result<Net, Stop> {
             let h = CiscoHdlcHeader::new_checked(frame).map_err(at(Layer::Link))?;
             ethertype_chain(frame, h.protocol(), ppp::CHDLC_HEADER_LEN, vl)
         }
-        LINKTYPE_IEEE802_11 => wlan(frame, 0, vl),
+        LINKTYPE_IEEE802_11 => wlan(frame, 0, vl, false),
         LINKTYPE_IEEE802_11_RADIOTAP => {
             let h = RadiotapHeader::new_checked(frame).map_err(at(Layer::Link))?;
-            wlan(frame, h.header_len(), vl)
+            wlan(frame, h.header_len(), vl, false)
+        }
+        LINKTYPE_NFLOG => {
+            let p = nflog::payload(frame).map_err(at(Layer::Link))?;
+            match p.family {
+                nflog::AF_INET => Ok(Net::V4(p.offset)),
+                nflog::AF_INET6 => Ok(Net::V6(p.offset)),
+                _ => Err((DecodeError::NotIp, Layer::Link)),
+            }
         }
         _ => Err((DecodeError::UnsupportedLinkType, Layer::Link)),
     }
@@ -253,9 +264,10 @@ fn ethernet(frame: &[u8], off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
 }
 
 /// An 802.11 frame at `off`: a data frame with a payload, unprotected, whose LLC/SNAP header
-/// carries an EtherType. Of an A-MSDU only the first subframe is described.
-fn wlan(frame: &[u8], off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
-    let h = Ieee80211Header::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+/// carries an EtherType. Of an A-MSDU only the first subframe is described. `fc_swapped`: the
+/// frame control bytes are in swapped order.
+fn wlan(frame: &[u8], off: usize, vl: &mut Vlans, fc_swapped: bool) -> Result<Net, Stop> {
+    let h = Ieee80211Header::new_checked_fc(tail(frame, off), fc_swapped).map_err(at(Layer::Link))?;
     if !h.carries_data() || h.protected() {
         return Err((DecodeError::NotIp, Layer::Link));
     }
@@ -272,7 +284,7 @@ fn wlan(frame: &[u8], off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
 }
 
 /// Follow an EtherType at `off`: VLAN tags, VN-Tags, MPLS (and Ethernet pseudowires), PBB,
-/// PPPoE, up to IP.
+/// PPPoE, 802.3 length fields with LLC/SNAP, up to IP.
 fn ethertype_chain(frame: &[u8], ty: u16, off: usize, vl: &mut Vlans) -> Result<Net, Stop> {
     let (mut ty, mut off) = (ty, off);
     let mut tags = 0usize;
@@ -331,7 +343,22 @@ fn ethertype_chain(frame: &[u8], ty: u16, off: usize, vl: &mut Vlans) -> Result<
                 off = eoff + EthernetFrame::HEADER_LEN;
                 tags = 0;
             }
-            // 802.3 length fields (< 0x0600), ARP, LLDP, PPPoE discovery, ...
+            len if len <= llc::MAX_8023_LENGTH => {
+                // An 802.3 length field: an 802.2 LLC header follows. Only SNAP with organisation
+                // code 0 (RFC 1042) names an EtherType, as in Zeek's SNAP analyzer (counted with
+                // the nested frames; a SNAP naming another length is not followed).
+                nested += 1;
+                if nested > MAX_LINK_NESTING {
+                    return Err((DecodeError::TooDeep, Layer::Link));
+                }
+                let s = SnapHeader::new_checked(tail(frame, off)).map_err(at(Layer::Link))?;
+                if !s.is_rfc1042() || s.protocol() <= llc::MAX_8023_LENGTH {
+                    return Err((DecodeError::NotIp, Layer::Link));
+                }
+                ty = s.protocol();
+                off += SnapHeader::HEADER_LEN;
+            }
+            // 802.3 lengths 1501-1535 (undefined), ARP, LLDP, PPPoE discovery, ...
             _ => return Err((DecodeError::NotIp, Layer::Link)),
         }
     }
@@ -556,9 +583,10 @@ fn tunnel(
 }
 
 /// The UDP tunnels, by port (either side, as a server port): GENEVE 6081 (destination only),
-/// Teredo 3544, VXLAN 4789, GTP-U 2152, AYIYA 5072 and GRE 4754; each whose port matches is
-/// tried in that order. With [`DecodeOptions::detect_udp_tunnels`], when no port matches, the
-/// payload is tested for Teredo and AYIYA by content, as Zeek does.
+/// Teredo 3544, VXLAN 4789, GTP-U 2152, AYIYA 5072, GRE 4754 and CAPWAP data 5247 (as nDPI's
+/// reader); each whose port matches is tried in that order. With
+/// [`DecodeOptions::detect_udp_tunnels`], when no port matches, the payload is tested for Teredo
+/// and AYIYA by content, as Zeek does.
 #[inline]
 fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta, opts: DecodeOptions) -> Option<Tunnel> {
     let (sp, dp) = (meta.src_port, meta.dst_port);
@@ -610,6 +638,12 @@ fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta, opts: DecodeOptions
             return Some(Tunnel { inner: i, start: payload_off, end });
         }
     }
+    if port(capwap::DATA_PORT) {
+        known_port = true;
+        if let Some(i) = capwap_inner(payload, off) {
+            return found(i);
+        }
+    }
     if known_port || !opts.detect_udp_tunnels {
         return None;
     }
@@ -620,6 +654,20 @@ fn udp_tunnel(frame: &[u8], start: usize, meta: &PacketMeta, opts: DecodeOptions
         return ayiya_inner(payload, off).and_then(found);
     }
     None
+}
+
+/// The frame inside a CAPWAP data packet (at `off` in the frame): an 802.11 frame (its frame
+/// control possibly byte-swapped) or an Ethernet frame.
+#[inline]
+fn capwap_inner(payload: &[u8], off: usize) -> Option<Inner> {
+    let h = CapwapHeader::new_checked(payload).ok()?;
+    let o = h.header_len();
+    let frame = payload.get(o..)?;
+    match h.payload()? {
+        CapwapPayload::Ieee80211 => Some(Inner::Wlan(off + o, capwap::frame_control_swapped(frame))),
+        CapwapPayload::Ethernet if frame.len() >= EthernetFrame::HEADER_LEN => Some(Inner::Ether(off + o, 0)),
+        CapwapPayload::Ethernet => None,
+    }
 }
 
 /// GRE in UDP (RFC 8086) on its IANA port, which Zeek decodes.
@@ -722,7 +770,7 @@ fn gre(frame: &[u8], start: usize, end: usize) -> Result<Option<(Inner, usize)>,
             }
             Inner::Ppp(off)
         }
-        p if is_aruba_wlan(p) => Inner::Wlan(off),
+        p if is_aruba_wlan(p) => Inner::Wlan(off, false),
         ethertype::IPV4
         | ethertype::IPV6
         | ethertype::VLAN
@@ -754,6 +802,6 @@ fn inner_net(frame: &[u8], inner: Inner, vl: &mut Vlans) -> Result<Net, Stop> {
         }
         Inner::EtherType(ty, off) => ethertype_chain(frame, ty, off, vl),
         Inner::Ppp(off) => ppp_frame(frame, off),
-        Inner::Wlan(off) => wlan(frame, off, vl),
+        Inner::Wlan(off, swapped) => wlan(frame, off, vl, swapped),
     }
 }

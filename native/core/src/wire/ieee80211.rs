@@ -50,13 +50,21 @@ mod field {
 pub struct Ieee80211Header<'a> {
     hdr: &'a [u8; BASE_LEN],
     buf: &'a [u8],
+    /// The two frame control bytes are in swapped order (as some CAPWAP access points send).
+    fc_swapped: bool,
 }
 
 impl<'a> Ieee80211Header<'a> {
     /// `Truncated` if the header (as long as the frame control field says) is not captured.
     #[inline]
     pub fn new_checked(buf: &'a [u8]) -> Result<Self, DecodeError> {
-        let h = Ieee80211Header { hdr: header(buf)?, buf };
+        Self::new_checked_fc(buf, false)
+    }
+
+    /// As [`Self::new_checked`]; `fc_swapped`: the frame control bytes are in swapped order.
+    #[inline]
+    pub fn new_checked_fc(buf: &'a [u8], fc_swapped: bool) -> Result<Self, DecodeError> {
+        let h = Ieee80211Header { hdr: header(buf)?, buf, fc_swapped };
         if buf.len() < h.header_len() {
             return Err(DecodeError::Truncated);
         }
@@ -65,12 +73,12 @@ impl<'a> Ieee80211Header<'a> {
 
     #[inline]
     fn fc0(&self) -> u8 {
-        byte(self.hdr, field::FC0)
+        byte(self.hdr, if self.fc_swapped { field::FC1 } else { field::FC0 })
     }
 
     #[inline]
     fn fc1(&self) -> u8 {
-        byte(self.hdr, field::FC1)
+        byte(self.hdr, if self.fc_swapped { field::FC0 } else { field::FC1 })
     }
 
     #[inline]
@@ -235,6 +243,21 @@ mod tests {
         // QoS Null (subtype 12) and a beacon carry no data.
         assert!(!Ieee80211Header::new_checked(&hdr(0xc8, 0, &[0, 0])).unwrap().carries_data());
         assert!(!Ieee80211Header::new_checked(&hdr(0x80, 0, &[])).unwrap().carries_data());
+    }
+
+    #[test]
+    fn swapped_frame_control() {
+        // ndpi capwap_data.pcapng frame 1 (a Cisco access point): frame control 0x0811 sent as
+        // 11 08 (data, To DS, power management).
+        let b = hdr(0x11, 0x08, &[0xaa]);
+        let h = Ieee80211Header::new_checked_fc(&b, true).unwrap();
+        assert!(h.carries_data() && h.to_ds() && !h.from_ds() && !h.protected());
+        assert_eq!(h.header_len(), 24);
+        assert!(!Ieee80211Header::new_checked(&b).unwrap().carries_data(), "read unswapped: not data");
+        let b = hdr(0x03, 0x88, &[0, 0, 0, 0, 0, 0, 0x80, 0]);
+        let h = Ieee80211Header::new_checked_fc(&b, true).unwrap();
+        assert!(h.is_qos() && h.is_amsdu());
+        assert_eq!(h.header_len(), 32);
     }
 
     #[test]

@@ -9,6 +9,9 @@ pub const SNAP_LEN: usize = 8;
 pub const SAP_SNAP: u8 = 0xaa;
 /// Control field of unnumbered information frames.
 pub const CONTROL_UI: u8 = 0x03;
+/// Largest value of an Ethernet type/length field that is an 802.3 length (an LLC header
+/// follows); 0x0600 and up are EtherTypes.
+pub const MAX_8023_LENGTH: u16 = 1500;
 
 mod field {
     use core::ops::Range;

@@ -11,6 +11,7 @@ use crate::decode::PacketMeta;
 use core::ops::Range;
 
 pub mod ayiya;
+pub mod capwap;
 pub mod erspan;
 pub mod ethernet;
 pub mod fabricpath;
@@ -23,6 +24,7 @@ pub mod ipv6;
 pub mod llc;
 pub mod loopback;
 pub mod mpls;
+pub mod nflog;
 pub mod pbb;
 pub mod ppp;
 pub mod radiotap;
@@ -37,7 +39,7 @@ pub mod vxlan;
 mod frame;
 
 pub use frame::{
-    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPP, MAX_IPV6_EXT_HEADERS,
+    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_NFLOG, LINKTYPE_PPP, MAX_IPV6_EXT_HEADERS,
     MAX_LINK_NESTING, MAX_MPLS_LABELS, MAX_TUNNEL_DEPTH, MAX_VLAN_TAGS,
 };
 
@@ -110,7 +112,7 @@ impl DecodeError {
 ///
 /// Everything below IP that is not a VLAN tag reports as `Link`: the link header itself, MPLS
 /// labels, PPPoE/PPP, FabricPath, VN-Tag, PBB, radiotap/802.11/LLC, and, for a tunnelled
-/// packet, the encapsulation headers (GRE, ERSPAN, VXLAN, GENEVE, Teredo, GTP-U, AYIYA) that
+/// packet, the encapsulation headers (GRE, ERSPAN, VXLAN, GENEVE, Teredo, GTP-U, AYIYA, CAPWAP) that
 /// are the inner packet's link layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]

@@ -3,7 +3,8 @@
 //! their own files.
 
 use super::frame::{
-    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPP, MAX_TUNNEL_DEPTH, MAX_VLAN_TAGS,
+    LINKTYPE_C_HDLC, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_NFLOG, LINKTYPE_PPP, MAX_TUNNEL_DEPTH,
+    MAX_VLAN_TAGS,
 };
 use super::{decode_frame, ip_proto, DecodeError, Layer};
 use crate::decode::{linktype, Fragment, PacketMeta};
@@ -265,6 +266,121 @@ fn ethernet_not_ip() {
     assert_eq!(stop(linktype::ETHERNET, &[]), Some((DecodeError::Truncated, Layer::Link)));
 }
 
+/// Hex string to bytes (test vectors lifted from the corpus captures).
+fn hex(s: &str) -> Vec<u8> {
+    let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    s.chunks(2).map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap()).collect()
+}
+
+#[test]
+fn ethernet_8023_llc_snap() {
+    // zeek snap-tcp.pcap frame 4: 802.3 length 0x55, LLC/SNAP (aa aa 03, OUI 0, 0x0800), IPv4 TCP
+    // carrying "GET / HTTP/1.1".
+    let f = hex(
+        "66778899aabb0011223344550055aaaa0300000008004500004d000100004006f756c0a80101c0a80102
+         3039005000000065000000c95018200091f70000474554202f20485454502f312e310d0a486f73743a20
+         6578616d706c652e636f6d0d0a0d0a",
+    );
+    let m = decode(linktype::ETHERNET, &f);
+    assert_eq!(m.stop, None);
+    assert_eq!((m.ip_version, m.proto, m.src_port, m.dst_port), (4, ip_proto::TCP, 12345, 80));
+    assert_eq!(m.src, v4_16([192, 168, 1, 1]));
+    assert_eq!((m.payload_off, m.payload_len), (62, 37));
+    assert_eq!(&f[62..65], b"GET");
+    // SNAP with another organisation code, or not unnumbered information: not IP.
+    let mut g = f.clone();
+    g[19] = 0x0c;
+    assert_eq!(stop(linktype::ETHERNET, &g), Some((DecodeError::NotIp, Layer::Link)));
+    let mut g = f.clone();
+    g[16] = 0xf3;
+    assert_eq!(stop(linktype::ETHERNET, &g), Some((DecodeError::NotIp, Layer::Link)));
+    // SNAP naming another 802.3 length is not followed; a cut SNAP header is truncated.
+    let mut g = f.clone();
+    g[20..22].copy_from_slice(&[0x00, 0x40]);
+    assert_eq!(stop(linktype::ETHERNET, &g), Some((DecodeError::NotIp, Layer::Link)));
+    assert_eq!(stop(linktype::ETHERNET, &f[..20]), Some((DecodeError::Truncated, Layer::Link)));
+    // Behind a VLAN tag too.
+    let t = eth_tags(&[(0x8100, 7)], 0x0055, &f[14..]);
+    let m = decode(linktype::ETHERNET, &t);
+    assert_eq!((m.stop, m.vlan[0], m.dst_port), (None, 7, 80));
+}
+
+/// zeek nflog-http.pcap frame 6: NFLOG (family 2, six TLVs) around an IPv4 TCP segment with
+/// curl's request.
+const NFLOG_HTTP_FRAME6: &str = "0200002a080001000000030005000a0000000000080005000000000208000b000000000008000e00000000
+    007b00090045000077e8f1400040060fa60a00020f5db8d822c26200503f32bad243777c0250187210dde0000047455420
+    2f20485454502f312e310d0a486f73743a207777772e6578616d706c652e6e65740d0a557365722d4167656e743a206375
+    726c2f372e35302e310d0a4163636570743a202a2f2a0d0a0d0a00";
+
+#[test]
+fn nflog_link_type() {
+    let f = hex(NFLOG_HTTP_FRAME6);
+    let m = decode(LINKTYPE_NFLOG, &f);
+    assert_eq!(m.stop, None);
+    assert_eq!((m.ip_version, m.proto, m.src_port, m.dst_port, m.ip_len), (4, ip_proto::TCP, 49762, 80, 119));
+    assert_eq!(m.src, v4_16([10, 0, 2, 15]));
+    assert_eq!(m.dst, v4_16([93, 184, 216, 34]));
+    // The TLV's trailing pad byte is not payload: the IP total length bounds it.
+    assert_eq!((m.payload_off, m.payload_len), (88, 79));
+    assert_eq!(&f[88..91], b"GET");
+    // Another family, a bad version, a cut TLV.
+    let mut g = f.clone();
+    g[0] = 7;
+    assert_eq!(stop(LINKTYPE_NFLOG, &g), Some((DecodeError::NotIp, Layer::Link)));
+    g[0] = 2;
+    g[1] = 1;
+    assert_eq!(stop(LINKTYPE_NFLOG, &g), Some((DecodeError::BadIpVersion, Layer::Link)));
+    assert_eq!(stop(LINKTYPE_NFLOG, &f[..30]), Some((DecodeError::Truncated, Layer::Link)));
+}
+
+/// ndpi capwap_data.pcapng frames 1 and 4: two VLAN tags, IPv4 UDP 41264 <-> 5247, CAPWAP
+/// (HLEN 4 with wireless information, resp. HLEN 2), an 802.11 data frame whose frame control
+/// bytes a Cisco access point sent swapped (11 08 To DS, 02 08 From DS), LLC/SNAP, and the
+/// station's TCP SYN resp. the server's SYN/ACK.
+const CAPWAP_FRAME1: &str = "000000000008a4c64f3bb3ab8100805e8100800308004500008854394000fe1106f6ac32649bac106457a13014
+    7f00740000002003200000000004bf23000000000011082c0084802d2b459054f201e1b29910f311eaeec17630aaaa03
+    00000008004500003c2122400040063f1c0a0103444a7d82bcb7b101bb0b21616e00000000a002ffff07180000020405b4
+    0402080a0021404c0000000001030308";
+const CAPWAP_FRAME4: &str = "000000000008a4c64f3bb3ab8100605e8100600408004500008020024000fd113c35ac106457ac32649b147fa1
+    30006c000000100300e03c00000208000054f201e1b29984802d2b4590e4c722aab94f0000aaaa03000000080045000
+    03c000040004006603e4a7d82bc0a01034401bbb7b1d1f4745d0b21616fa01215880e1400000204056e0402080a9b6501
+    fb0021404c01030306";
+
+#[test]
+fn capwap_data_80211() {
+    let f = hex(CAPWAP_FRAME1);
+    let m = decode(linktype::ETHERNET, &f);
+    assert_eq!(m.stop, None);
+    assert_eq!((m.tunnel_depth, m.vlan), (1, [94, 3]));
+    assert_eq!((m.ip_version, m.proto, m.src_port, m.dst_port, m.tcp_flags), (4, ip_proto::TCP, 47025, 443, 0x02));
+    assert_eq!(m.src, v4_16([10, 1, 3, 68]));
+    assert_eq!(m.dst, v4_16([74, 125, 130, 188]));
+    // The inner packet is the 802.11 frame after the CAPWAP header.
+    assert_eq!((m.inner_off, m.inner_end), (66, 158));
+    let f = hex(CAPWAP_FRAME4);
+    let m = decode(linktype::ETHERNET, &f);
+    assert_eq!(m.stop, None);
+    assert_eq!((m.tunnel_depth, m.src_port, m.dst_port, m.tcp_flags), (1, 443, 47025, 0x12));
+    assert_eq!(m.inner_off, 58);
+    // Only on the CAPWAP data port; DTLS (preamble type 1) and fragments are not opened.
+    let mut g = hex(CAPWAP_FRAME1);
+    g[44..46].copy_from_slice(&5246u16.to_be_bytes());
+    g[42..44].copy_from_slice(&5246u16.to_be_bytes());
+    let m = decode(linktype::ETHERNET, &g);
+    assert_eq!((m.tunnel_depth, m.dst_port), (0, 5246));
+    let mut g = hex(CAPWAP_FRAME1);
+    g[50] = 0x01;
+    assert_eq!(decode(linktype::ETHERNET, &g).tunnel_depth, 0);
+    let mut g = hex(CAPWAP_FRAME1);
+    g[53] |= 0x80;
+    assert_eq!(decode(linktype::ETHERNET, &g).tunnel_depth, 0);
+    // A CAPWAP header that says it is longer than the packet.
+    let mut g = hex(CAPWAP_FRAME1);
+    g[51] = 0xf8;
+    let m = decode(linktype::ETHERNET, &g);
+    assert_eq!((m.tunnel_depth, m.stop, m.dst_port), (0, None, 5247));
+}
+
 #[test]
 fn ethernet_ipv6_udp() {
     let f = eth(0x86dd, &ip6(ip_proto::UDP, &udp(5353, 53, b"query")));
@@ -469,7 +585,7 @@ fn error_truncated() {
 
 #[test]
 fn error_unsupported_link_type() {
-    for lt in [2u32, 119, 147, 163, 239, 1000, u32::MAX] {
+    for lt in [2u32, 119, 147, 163, 240, 1000, u32::MAX] {
         let m = decode(lt, &v4_tcp());
         assert_eq!(m.stop, Some((DecodeError::UnsupportedLinkType, Layer::Link)));
         assert_eq!(m.ip_version, 0);
@@ -1370,6 +1486,11 @@ fn seeds() -> Vec<(u32, Vec<u8>)> {
             linktype::RAW,
             ip4(ip_proto::UDP, &udp(3544, 1, &cat(&[&[0, 1, 1, 1, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0], &p6]))),
         ),
+        // NFLOG, and 802.3 with LLC/SNAP.
+        (LINKTYPE_NFLOG, hex(NFLOG_HTTP_FRAME6)),
+        (linktype::ETHERNET, hex(CAPWAP_FRAME1)),
+        (linktype::RAW, ip4(ip_proto::UDP, &udp(5247, 1, &cat(&[&[0, 0x10, 0, 0, 0, 0, 0, 0], &eth(0x0800, &p4)])))),
+        (linktype::ETHERNET, eth((p4.len() + 8) as u16, &cat(&[&snap(0x0800), &p4]))),
     ];
     // A deep tunnel stack.
     let mut deep = p4.clone();
@@ -1428,6 +1549,7 @@ fn mutation_never_panics() {
         LINKTYPE_C_HDLC,
         LINKTYPE_IEEE802_11,
         LINKTYPE_IEEE802_11_RADIOTAP,
+        LINKTYPE_NFLOG,
         7,
     ];
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);

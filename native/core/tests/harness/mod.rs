@@ -15,8 +15,8 @@ use sensor_core::engine::{EngineConfig, FlowEngine};
 use sensor_core::flow::EndReason;
 use sensor_core::wire::{DecodeError, Layer};
 
-/// Link types fed to `decode`: the ones it knows (as of writing) plus NFLOG and USER0, which
-/// it does not. A link type it does not know must still give a clean `UnsupportedLinkType`.
+/// Link types fed to `decode`: the ones it knows (as of writing) plus USER0, which it does not.
+/// A link type it does not know must still give a clean `UnsupportedLinkType`.
 pub const LINKTYPES: [u32; 16] = [
     linktype::NULL,
     linktype::ETHERNET,
