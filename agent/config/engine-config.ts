@@ -29,6 +29,7 @@ export function engineConfigText(cfg: SensorConfig, opts: EngineConfigOptions = 
     `vlan_tracking=${f.vlan_tracking}`,
     `emergency_syn_only=${f.emergency_syn_only}`,
     `recursion_tracking=${f.recursion_tracking}`,
+    `udp_tunnel_detection=${f.udp_tunnel_detection}`,
     `icmp_error_flows=${f.icmp_error_flows}`,
     `app_layer=${cfg.app_layer.enabled}`,
     `app_memcap_bytes=${cfg.app_layer.memcap_bytes}`,

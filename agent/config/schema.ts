@@ -183,6 +183,7 @@ export const SENSOR_CONFIG_SCHEMA: SchemaNode = {
         emergency_syn_only: bool('in emergency mode, only a TCP SYN may create a TCP flow', false),
         vlan_tracking: bool('VLAN ids are part of the flow key (Suricata vlan.use-for-tracking)', true),
         recursion_tracking: bool('flows at different tunnel depths are kept apart (Suricata decoder.recursion-level.use-for-tracking)', true),
+        udp_tunnel_detection: bool('also find Teredo and AYIYA tunnels by content on any UDP port, as Zeek does; false = their own ports only (3544, 5072), as Suricata', false),
         icmp_error_flows: bool('ICMPv4 errors that belong to no tracked flow become one-way flows (Suricata tracks none)', true),
         timeouts: section('flow timeouts per protocol class and state; each emergency_* value applies in emergency mode', {
           tcp: timeoutClass('TCP', [60, 600, 60], [5, 100, 10]),

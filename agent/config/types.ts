@@ -74,6 +74,7 @@ export interface SensorConfig {
     emergency_syn_only: boolean;
     vlan_tracking: boolean;
     recursion_tracking: boolean;
+    udp_tunnel_detection: boolean;
     icmp_error_flows: boolean;
     timeouts: Record<TimeoutClass, FlowTimeouts>;
   };

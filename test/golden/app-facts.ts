@@ -35,8 +35,16 @@ export interface AppRun {
 
 const NOT_EVIDENCE = new Set(['flow', 'window', 'alert', 'stats', 'netflow']);
 
-function configFor(): SensorConfig {
-  return { ...DEFAULT_CONFIG, sensor_id: 'app-parity', workers: 1 };
+/**
+ * How a capture is replayed: `default` is the shipped config; `zeek` also finds Teredo/AYIYA by
+ * content on any UDP port (`flow.udp_tunnel_detection`), as Zeek's dynamic protocol detection
+ * does and as corpus-parity.test.ts replays Zeek's captures for its flow facts.
+ */
+export type ReplayVariant = 'default' | 'zeek';
+
+function configFor(variant: ReplayVariant): SensorConfig {
+  const flow = { ...DEFAULT_CONFIG.flow, udp_tunnel_detection: variant === 'zeek' };
+  return { ...DEFAULT_CONFIG, sensor_id: 'app-parity', workers: 1, flow };
 }
 
 const cache = new Map<string, Promise<AppRun>>();
@@ -66,12 +74,12 @@ function devCacheWrite(pcap: string, run: AppRun): void {
 export let replays = 0;
 
 /** Replay `pcap` (corpus-relative) once through the sensor and keep its EVE events. */
-export function appRun(pcap: string): Promise<AppRun> {
-  const key = `${pcap}#default`;
+export function appRun(pcap: string, variant: ReplayVariant = 'default'): Promise<AppRun> {
+  const key = `${pcap}#${variant}`;
   let p = cache.get(key);
   if (!p) {
     p = (async () => {
-      const cached = devCacheRead(pcap);
+      const cached = devCacheRead(key);
       if (cached) return cached;
       replays++;
       const flows: Ev[] = [];
@@ -84,8 +92,8 @@ export function appRun(pcap: string): Promise<AppRun> {
           return undefined;
         },
       } as unknown as LineWriter;
-      await runReplay([path.join(CORPUS, pcap)], configFor(), { eve: sink, eveWindows: 'none' });
-      devCacheWrite(pcap, { flows, events });
+      await runReplay([path.join(CORPUS, pcap)], configFor(variant), { eve: sink, eveWindows: 'none' });
+      devCacheWrite(key, { flows, events });
       return { flows, events };
     })();
     cache.set(key, p);
@@ -93,8 +101,8 @@ export function appRun(pcap: string): Promise<AppRun> {
   return p;
 }
 
-export async function preloadApp(pcaps: string[]): Promise<void> {
-  await mapLimit([...new Set(pcaps)], 2, (p) => appRun(p));
+export async function preloadApp(pcaps: string[], variant: ReplayVariant = 'default'): Promise<void> {
+  await mapLimit([...new Set(pcaps)], 2, (p) => appRun(p, variant));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,7 +368,12 @@ export function ndpiApplicability(facts: Fact[]): (f: Fact) => string | null {
   };
 }
 
-export async function evaluateByConnection(facts: Fact[], getters: Record<string, Getter>, notApplicable?: (f: Fact) => string | null): Promise<TupleOutcome[]> {
+export async function evaluateByConnection(
+  facts: Fact[],
+  getters: Record<string, Getter>,
+  notApplicable?: (f: Fact) => string | null,
+  variant: ReplayVariant = 'default',
+): Promise<TupleOutcome[]> {
   const out: TupleOutcome[] = [];
   for (const fact of facts) {
     const g = getters[fact.field];
@@ -370,7 +383,7 @@ export async function evaluateByConnection(facts: Fact[], getters: Record<string
       out.push({ fact, ok: false, got: null, key: factKey(fact), group: 'na', naReason: na });
       continue;
     }
-    const run = await appRun(fact.pcap as string);
+    const run = await appRun(fact.pcap as string, variant);
     const want = g.norm(fact.expected);
     const cands = run.events.filter((e) => g.kinds.includes(e.event_type) && onTuple(e, fact.selector));
     const vals = [...new Set(cands.flatMap((e) => g.get(e)).filter((v) => v !== undefined && v !== null).map(g.norm))];

@@ -73,6 +73,8 @@ pub enum Detect {
 pub struct TcpCtx {
     /// The flow's server port.
     pub server_port: u16,
+    /// The flow's client port (the first sender's, which midstream may really be the server).
+    pub client_port: u16,
     /// Protocol the other direction matched (0 = none yet).
     pub other: u8,
     /// The other direction's detection gave up.
@@ -224,7 +226,14 @@ pub fn detect_tcp(b: &[u8], ts: bool, ctx: &TcpCtx) -> Detect {
             continue;
         }
         match tcp_probe(code, b, ts, ctx) {
-            (Probe::Yes, rev) => return Detect::Proto(code, rev),
+            // Midstream, a match for the protocol of the *client* port (and not of the server
+            // port) means the first packet came from the server: Suricata's probing parsers try
+            // the destination port, then the source port, and a source-port match reverses a
+            // midstream flow (suricata-verify smb3-03-midstream: encrypted SMB3 from port 445).
+            (Probe::Yes, rev) => {
+                let by_client_port = ctx.midstream && port_hint(ctx.client_port) == code && port_hint(ctx.server_port) != code;
+                return Detect::Proto(code, rev || by_client_port);
+            }
             (Probe::Maybe, _) => maybe = true,
             (Probe::No, _) => {}
         }
@@ -334,7 +343,7 @@ mod tests {
         assert_eq!(detect_tcp(b"220 hello\r\n", false, &ctx(21)), Detect::Proto(FTP, false));
         assert_eq!(detect_tcp(b"220 hello\r\n", false, &ctx(25)), Detect::Proto(SMTP, false));
         assert_eq!(detect_tcp(b"220 hello\r\n", false, &ctx(2525)), Detect::NeedMore);
-        let c = TcpCtx { server_port: 2525, other: SMTP, other_failed: false, midstream: false };
+        let c = TcpCtx { server_port: 2525, other: SMTP, other_failed: false, midstream: false, ..TcpCtx::default() };
         assert_eq!(detect_tcp(b"220 hello\r\n", false, &c), Detect::Proto(SMTP, false));
     }
 
@@ -375,6 +384,22 @@ mod tests {
         reply.extend([1u8, 0, 0, 0]);
         assert_eq!(detect_tcp(&reply, true, &ctx(445)), Detect::Proto(SMB, true));
         assert_eq!(detect_tcp(&reply, false, &ctx(445)), Detect::Proto(SMB, false));
+    }
+
+    #[test]
+    fn midstream_match_for_the_client_port_reverses() {
+        // An SMB3 transform header (encrypted, no request/response bit), first seen from port
+        // 445 (suricata-verify smb3-03-midstream.pcap frame 1): the flow's "client" is the server.
+        let mut transform = b"\x00\x00\x00\xc4\xfdSMB".to_vec();
+        transform.extend([0u8; 48]);
+        let mid = TcpCtx { server_port: 38166, client_port: 445, midstream: true, ..TcpCtx::default() };
+        assert_eq!(detect_tcp(&transform, true, &mid), Detect::Proto(SMB, true));
+        // With a SYN seen the first sender is the client, whatever its port.
+        let synced = TcpCtx { midstream: false, ..mid };
+        assert_eq!(detect_tcp(&transform, true, &synced), Detect::Proto(SMB, false));
+        // Both ports name the protocol: no reason to reverse.
+        let both = TcpCtx { server_port: 139, ..mid };
+        assert_eq!(detect_tcp(&transform, true, &both), Detect::Proto(SMB, false));
     }
 
     #[test]

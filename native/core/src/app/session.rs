@@ -505,7 +505,7 @@ impl AppLayer {
             }
             let other = &st.d[1 - dd];
             let midstream = !f.tcp.syn() && !f.tcp.synack();
-            let ctx = TcpCtx { server_port: f.rec_dport, other: if other.detect == DirDetect::Matched { st.proto } else { 0 }, other_failed: other.detect == DirDetect::NoMatch, midstream };
+            let ctx = TcpCtx { server_port: f.rec_dport, client_port: f.rec_sport, other: if other.detect == DirDetect::Matched { st.proto } else { 0 }, other_failed: other.detect == DirDetect::NoMatch, midstream };
             // Inside a CONNECT tunnel Suricata's detection takes its 3-byte TLS pattern alone
             // (`16 03 0x`, no length check): suricata-verify http-connect-tls logs tls.
             let tunnel_tls = st.tunnel_from != detect::NONE && dd == TO_SERVER && tls::suricata_client_pattern(&st.d[dd].buf) == Some(true);
