@@ -230,12 +230,7 @@ pub fn parse_chlo(data: &[u8]) -> Result<Chlo, GquicError> {
 mod tests {
     use super::*;
 
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        s.chunks(2)
-            .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-            .collect()
-    }
+    use crate::crypto::from_hex as unhex;
 
     /// Builds a CHLO with the given tags (in order) and values.
     fn chlo(tags: &[(&[u8; 4], &[u8])]) -> Vec<u8> {

@@ -886,12 +886,7 @@ mod tests {
     use super::*;
     use crate::crypto::to_hex;
 
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        s.chunks(2)
-            .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-            .collect()
-    }
+    use crate::crypto::from_hex as unhex;
 
     const RFC_DCID: &str = "8394c8f03e515708";
 

@@ -1297,9 +1297,7 @@ mod tests {
     const SMTP_CLIENT: &[&[u8]] = &[b"EHLO xxxxxxxxxxxxx.xxx.com\r\n", b"STARTTLS\r\n"];
     const SMTP_CLIENT_HELLO: &str = "160301006b01000067030152bb75e44e872de2ee0fb3d4bb5ba46ef845fb548e37525b9523bb8ef8036add00003a00390038008800870035008400160013000a00330032009a009900450044002f00960041000500040015001200090014001100080006000300ff0100000400230000";
 
-    fn unhex(h: &str) -> Vec<u8> {
-        (0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()).collect()
-    }
+    use crate::crypto::from_hex as unhex;
 
     #[test]
     fn smtp_starttls_hands_the_stream_to_tls() {

@@ -22,6 +22,14 @@ const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 const BASE64_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// Hex text to bytes, whitespace ignored: the test vectors (RFC appendices, bytes lifted from
+/// the corpus captures). Panics on bad hex, so tests only.
+#[cfg(test)]
+pub(crate) fn from_hex(s: &str) -> Vec<u8> {
+    let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    s.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap()).collect()
+}
+
 /// Renders bytes as lowercase hexadecimal, two digits per byte.
 pub fn to_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().saturating_mul(2));

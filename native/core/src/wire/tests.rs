@@ -266,11 +266,7 @@ fn ethernet_not_ip() {
     assert_eq!(stop(linktype::ETHERNET, &[]), Some((DecodeError::Truncated, Layer::Link)));
 }
 
-/// Hex string to bytes (test vectors lifted from the corpus captures).
-fn hex(s: &str) -> Vec<u8> {
-    let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    s.chunks(2).map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap()).collect()
-}
+use crate::crypto::from_hex as hex;
 
 #[test]
 fn ethernet_8023_llc_snap() {
