@@ -159,7 +159,7 @@ function decodeEvidence(v: DataView, b: Uint8Array, at: number, total: number, c
   } catch (e) {
     throw new Error(`corrupt evidence record at ${at}: body is not JSON (${(e as Error).message})`);
   }
-  return {
+  const ev: EvidenceEvent = {
     event_type: kind,
     ts_ns: v.getBigUint64(o + 48, true),
     flow_id: v.getBigUint64(o + 56, true),
@@ -171,9 +171,10 @@ function decodeEvidence(v: DataView, b: Uint8Array, at: number, total: number, c
     proto: protoName(v.getUint8(o + 33)),
     app_proto: appProtoName(v.getUint8(o + 35)),
     body,
-    // Flag bit 0 (batch.rs EVIDENCE_FLAG_PARTIAL): an early copy, session evidence only.
-    ...((v.getUint8(o + 42) & EVIDENCE_FLAG_PARTIAL) !== 0 ? { partial: true as const } : {}),
   };
+  // Flag bit 0 (batch.rs EVIDENCE_FLAG_PARTIAL): an early copy, session evidence only.
+  if ((v.getUint8(o + 42) & EVIDENCE_FLAG_PARTIAL) !== 0) ev.partial = true;
+  return ev;
 }
 
 /** One window record (`at` = its header) as the verdict contract's `WindowAggregate`. */
