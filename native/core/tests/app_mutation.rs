@@ -27,7 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use harness::{fnv64, Rng};
 use sensor_core::app::probe::{ldap, rdp};
 use sensor_core::app::upgrade::{self, Step, Watch};
-use sensor_core::app::{dns, gquic, http, ja3, ja4, magic, quic, ssh, tls, x509};
+use sensor_core::app::{dns, ftp, gquic, http, ja3, ja4, magic, quic, ssh, tls, x509};
 use sensor_core::capture::FileSource;
 use sensor_core::crypto::aes::Aes128;
 use sensor_core::crypto::gcm::Aes128Gcm;
@@ -577,6 +577,9 @@ fn feed_upgrade(m: &[u8], bits: u64) {
     let _ = tls::starts_hello_record(m, bits & 2 == 0);
     for kind in [upgrade::Kind::Smtp, upgrade::Kind::Imap, upgrade::Kind::Pop3, upgrade::Kind::Ftp, upgrade::Kind::Pgsql, upgrade::Kind::Ldap, upgrade::Kind::Rdp] {
         let mut w = Watch::new(kind);
+        // FTP lines also go to the command/reply pairing (app/ftp.rs), as the session does.
+        let mut ctl = ftp::Control::default();
+        let is_ftp = matches!(kind, upgrade::Kind::Ftp);
         let mut held: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
         let mut at = 0;
         let mut b = bits;
@@ -587,7 +590,15 @@ fn feed_upgrade(m: &[u8], bits: u64) {
             held[dir].extend_from_slice(&m[at..at + take]);
             at += take;
             let mut lines = 0usize;
-            let (used, step) = w.feed(&held[dir], dir == 0, &mut |_| lines += 1);
+            let (used, step) = w.feed(&held[dir], dir == 0, &mut |line| {
+                lines += 1;
+                if is_ftp {
+                    let done = if dir == 0 { ctl.client_line(line) } else { ctl.server_line(line) };
+                    if let Some(c) = done {
+                        assert!(c.replies.len() <= ftp::MAX_REPLY_LINES && c.data.len() <= ftp::MAX_TEXT && c.replies.iter().all(|r| r.len() <= ftp::MAX_TEXT));
+                    }
+                }
+            });
             assert!(used <= held[dir].len(), "{:?} consumed {} of {}", kind, used, held[dir].len());
             held[dir].drain(..used);
             if step != Step::Continue {

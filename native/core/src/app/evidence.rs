@@ -300,6 +300,31 @@ pub fn ssh_body(client: Option<&SshBanner>, server: Option<&SshBanner>) -> Strin
     j.finish()
 }
 
+/// Suricata's `ftp` event: one command with its replies (`reply_received` "yes" / "no").
+pub fn ftp_body(c: &super::ftp::FtpCommand) -> String {
+    let mut j = Json::new();
+    j.str(Some("command"), &c.command);
+    if !c.data.is_empty() {
+        j.str(Some("command_data"), &c.data);
+    }
+    if !c.replies.is_empty() {
+        j.arr(Some("reply"));
+        for r in &c.replies {
+            j.str(None, r);
+        }
+        j.end_arr();
+    }
+    if !c.codes.is_empty() {
+        j.arr(Some("completion_code"));
+        for r in &c.codes {
+            j.str(None, r);
+        }
+        j.end_arr();
+    }
+    j.str(Some("reply_received"), if c.reply_received { "yes" } else { "no" });
+    j.finish()
+}
+
 /// QUIC version as Suricata prints it (`v2`, else lowercase hex without padding: `1`).
 pub fn quic_version(v: u32) -> String {
     let b = v.to_be_bytes();

@@ -6,6 +6,7 @@
 pub mod detect;
 pub mod dns;
 pub mod evidence;
+pub mod ftp;
 pub mod gquic;
 pub mod json;
 pub mod http;

@@ -34,7 +34,8 @@ impl Hasher for SlotHasher {
 type SlotMap<V> = HashMap<u32, V, BuildHasherDefault<SlotHasher>>;
 
 use super::detect::{self, Detect, TcpCtx};
-use super::evidence::{self, EvidenceRecord, EV_DNS, EV_FILEINFO, EV_HTTP, EV_QUIC, EV_SSH, EV_TLS};
+use super::evidence::{self, EvidenceRecord, EV_DNS, EV_FILEINFO, EV_FTP, EV_HTTP, EV_QUIC, EV_SSH, EV_TLS};
+use super::ftp::{self as ftp_control, FtpCommand};
 use super::probe::ftp;
 use super::upgrade::{self, Step};
 use super::{dns, gquic, http, magic, quic, ssh, tls, x509};
@@ -174,6 +175,12 @@ struct SshSt {
 }
 
 #[derive(Debug)]
+struct FtpSt {
+    watch: upgrade::Watch,
+    control: ftp_control::Control,
+}
+
+#[derive(Debug)]
 enum Parser {
     /// Nothing to parse after detection.
     None,
@@ -181,8 +188,9 @@ enum Parser {
     Http(Box<HttpSt>),
     DnsTcp,
     Ssh(Box<SshSt>),
-    /// FTP control: line scanning for data-connection announcements, and for AUTH TLS.
-    Ftp(Box<upgrade::Watch>),
+    /// FTP control: commands paired with replies (`ftp` events), data-connection
+    /// announcements, and AUTH TLS.
+    Ftp(Box<FtpSt>),
     /// A cleartext protocol that may turn into TLS in-band: watched until it does (then
     /// `Tls`), or until it cannot any more (`upgrade.rs`).
     Watch(Box<upgrade::Watch>),
@@ -379,6 +387,11 @@ impl AppLayer {
             Parser::Magic => {
                 self.magic(&mut st, f, ts_ns, true);
             }
+            Parser::Ftp(mut s) => {
+                for c in s.control.finish() {
+                    self.emit(f, ts_ns, EV_FTP, false, evidence::ftp_body(&c));
+                }
+            }
             _ => {}
         }
         if st.proto == detect::NONE && f.key.proto == crate::flow::key::PROTO_TCP {
@@ -574,9 +587,9 @@ impl AppLayer {
                 st.d[0].closed && st.d[1].closed
             }
             Parser::Ssh(s) => self.parse_ssh(st, f, s, dir, ts_ns),
-            Parser::Ftp(w) => {
-                if self.parse_ftp(st, f, w, dir, ts_ns) {
-                    upgrade_from = Some(w.kind());
+            Parser::Ftp(s) => {
+                if self.parse_ftp(st, f, s, dir, ts_ns) {
+                    upgrade_from = Some(s.watch.kind());
                 }
                 st.d[0].closed && st.d[1].closed
             }
@@ -854,18 +867,29 @@ impl AppLayer {
 
     /// Scan `dir`'s complete lines for data-connection announcements (and AUTH TLS). True when
     /// TLS starts at the head of what remains.
-    fn parse_ftp(&mut self, st: &mut FlowApp, f: &Flow, w: &mut upgrade::Watch, dir: usize, ts_ns: u64) -> bool {
+    fn parse_ftp(&mut self, st: &mut FlowApp, f: &Flow, s: &mut FtpSt, dir: usize, ts_ns: u64) -> bool {
         let d = &mut st.d[dir];
         let mut found = Vec::new();
+        let mut done: Vec<FtpCommand> = Vec::new();
         let to_server = dir == TO_SERVER;
+        let control = &mut s.control;
         // Overlong lines are dropped by the line scan, which resynchronises at the next line end.
-        let (used, step) = w.feed(&d.buf, to_server, &mut |line| {
+        let (used, step) = s.watch.feed(&d.buf, to_server, &mut |line| {
             let ep = if to_server { ftp::parse_client_line(line) } else { ftp::parse_server_line(line) };
             if let Some(ep) = ep {
                 found.push(ep);
             }
+            let logged = if to_server { control.client_line(line) } else { control.server_line(line) };
+            done.extend(logged);
         });
         d.buf.drain(..used.min(d.buf.len()));
+        if step == Step::Tls {
+            // TLS from here on: the commands still waiting are logged as they are.
+            done.extend(s.control.finish());
+        }
+        for c in &done {
+            self.emit(f, ts_ns, EV_FTP, false, evidence::ftp_body(c));
+        }
         for ep in found {
             let addr = match ep.addr {
                 Some((a, _)) => a,
@@ -1075,7 +1099,7 @@ fn set_proto(st: &mut FlowApp, f: &mut Flow, p: u8) {
         detect::DNS if udp => Parser::DnsUdp,
         detect::DNS => Parser::DnsTcp,
         detect::SSH => Parser::Ssh(Box::default()),
-        detect::FTP => Parser::Ftp(Box::new(upgrade::Watch::new(upgrade::Kind::Ftp))),
+        detect::FTP => Parser::Ftp(Box::new(FtpSt { watch: upgrade::Watch::new(upgrade::Kind::Ftp), control: ftp_control::Control::default() })),
         detect::FTP_DATA => Parser::Magic,
         detect::QUIC => Parser::Quic { tries: 0, done: false, crypto: quic::CryptoStream::new(), first_dcid: Vec::new() },
         p => match upgrade::Kind::of(p) {
@@ -1322,6 +1346,32 @@ mod tests {
         assert!(tls[0].body.contains("fab507fe132c544e8a0eb7c394affeae"), "{}", tls[0].body);
         assert!(tls[0].body.contains("\"version\":\"TLSv1\""), "{}", tls[0].body);
         assert_eq!((app.states(), app.bytes()), (0, 0));
+    }
+
+    #[test]
+    fn ftp_commands_are_logged_with_their_replies() {
+        // zeek ftp__ipv4.pcap's session, abridged: login, passive RETR, a command left waiting.
+        let mut app = AppLayer::new(AppConfig::default(), 0);
+        let mut f = flow(PROTO_TCP, 21);
+        let (mut cs, mut ss) = (1000u32, 5000u32);
+        ss = segments(&mut app, &mut f, TO_CLIENT, ss, b"220 ftp.NetBSD.org FTP server (NetBSD-ftpd 20100320) ready.\r\n", &[]);
+        assert_eq!(f.app_proto, detect::FTP);
+        cs = segments(&mut app, &mut f, TO_SERVER, cs, b"USER anonymous\r\n", &[]);
+        ss = segments(&mut app, &mut f, TO_CLIENT, ss, b"331 Guest login ok, type your name as password.\r\n", &[]);
+        cs = segments(&mut app, &mut f, TO_SERVER, cs, b"PASS test\r\nPASV\r\n", &[]);
+        ss = segments(&mut app, &mut f, TO_CLIENT, ss, b"230-\r\n Welcome\r\n230 Guest login ok.\r\n227 Entering Passive Mode (199,233,217,249,221,90)\r\n", &[20]);
+        cs = segments(&mut app, &mut f, TO_SERVER, cs, b"RETR robots.txt\r\n", &[]);
+        ss = segments(&mut app, &mut f, TO_CLIENT, ss, b"150 Opening BINARY mode data connection for 'robots.txt' (77 bytes).\r\n226 Transfer complete.\r\n", &[]);
+        segments(&mut app, &mut f, TO_SERVER, cs, b"QUIT\r\n", &[]);
+        let _ = ss;
+        app.on_flow_end(0, &mut f, 9);
+        let ftp: Vec<&str> = app.out.iter().filter(|e| e.event == EV_FTP).map(|e| e.body.as_str()).collect();
+        assert_eq!(ftp.len(), 5, "{:?}", ftp);
+        assert!(ftp[1].starts_with("{\"command\":\"PASS\",\"command_data\":\"<hidden>\",\"reply\":[\"230-\",\"Welcome\",\"230 Guest login ok.\"]"), "{}", ftp[1]);
+        assert!(ftp[3].contains("\"command\":\"RETR\",\"command_data\":\"robots.txt\"") && ftp[3].contains("\"completion_code\":[\"150\",\"226\"]"), "{}", ftp[3]);
+        assert!(ftp[4].contains("\"command\":\"QUIT\"") && ftp[4].contains("\"reply_received\":\"no\""), "{}", ftp[4]);
+        // PASV still announced the data connection.
+        assert_eq!(app.counters.ftp_expect_added, 1);
     }
 
     #[test]
