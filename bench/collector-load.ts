@@ -10,7 +10,7 @@
  *
  *   npm run bench:collector -- [--alerts 50000] [--batch 500] [--concurrency 4] [--stores sqlite,postgres] [--runs 3]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,9 +18,9 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { encodeBatch, encodeRecordPayload, toWireAlert } from '../agent/transport/wire-schema.js';
 import type { ExfilAlert } from '../agent/verdict/types.js';
-import { makeAlert } from '../test/helpers/collector.js';
+import { makeAlert, spawnCollector } from '../test/helpers/collector.js';
 import { createDatabase, pgAvailability, startPostgres, type PgServer } from '../test/helpers/postgres.js';
-import { fixed, gitInfo, hostInfo, log, median, RESULTS_DIR, ROOT } from './common.js';
+import { fixed, gitInfo, hostInfo, log, median, RESULTS_DIR } from './common.js';
 
 const SENSOR = 'bench-sensor';
 const TOKEN = 'bench-sensor-token-0123456789';
@@ -54,24 +54,6 @@ function batches(n: number, per: number, offset: number): { body: Buffer; count:
   return out;
 }
 
-function startCollector(configFile: string): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin', 'exfil-collector.js'), '--config', configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, EXFIL_COLLECTOR_LOG_LEVEL: 'warn' },
-  });
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
-    });
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`collector exited ${code}: ${err}`)));
-  });
-}
-
 async function stopCollector(proc: ChildProcess): Promise<void> {
   proc.removeAllListeners('exit');
   await new Promise<void>((resolve) => {
@@ -103,7 +85,7 @@ async function oneRun(store: string, storage: string, dir: string, n: number, pe
   );
   const work = batches(n, per, 0);
   const bytes = work.reduce((s, b) => s + b.body.length, 0);
-  const { proc, url } = await startCollector(cfg);
+  const { proc, url } = await spawnCollector(['--config', cfg]);
   const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
   try {
     const lat: number[] = [];

@@ -3,7 +3,7 @@
  * errors with key path and line, start on embedded defaults, ingest, SIGTERM, restart on the
  * same SQLite file (stored alerts and dedup survive).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,26 +11,12 @@ import { pack } from 'msgpackr';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/corpus.js';
-import { batchOf, makeAlert } from '../helpers/collector.js';
+import { batchOf, makeAlert, spawnCollector } from '../helpers/collector.js';
 
 const BIN = path.join(REPO, 'bin', 'exfil-collector.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'exfil-collector-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function startCollector(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; url: string; stdout: () => string }> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, EXFIL_COLLECTOR_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1]!, stdout: () => out });
-    });
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`collector exited ${code} before listening: ${err}`)));
-  });
-}
 
 function stop(proc: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
@@ -73,13 +59,13 @@ describe('exfil-collector process', () => {
 
   it('runs on embedded defaults, stores alerts, stops on SIGTERM and keeps them across a restart', async () => {
     const env = { EXFIL_COLLECTOR_DATA: path.join(tmp, 'data') };
-    const first = await startCollector(['--port', '0'], env);
+    const first = await spawnCollector(['--port', '0'], env);
     expect(first.stdout()).toContain('demo sensor \'exfil-sensor\' token: demo-sensor-token');
     const doc = batchOf([{ type: 'alert', body: makeAlert(1, { sensor: 'exfil-sensor' }) }, { type: 'alert', body: makeAlert(2, { sensor: 'exfil-sensor' }) }], { sensor: 'exfil-sensor' });
     expect(await ingest(first.url, 'demo-sensor-token', doc)).toEqual({ status: 200, body: { accepted: 2, duplicates: 0, stored: 2, rejected: [] } });
     expect(await stop(first.proc)).toBe(0);
 
-    const second = await startCollector(['--port', '0'], env);
+    const second = await spawnCollector(['--port', '0'], env);
     expect((await ingest(second.url, 'demo-sensor-token', doc)).body).toMatchObject({ duplicates: 2, stored: 0 });
     const list = await request(`${second.url}/api/v1/alerts`, { headers: { authorization: 'Bearer demo-analyst-token' } });
     expect(((await list.body.json()) as { total: number }).total).toBe(2);

@@ -9,7 +9,9 @@ import type { SqlStore } from '../../collector/store/sql-store.js';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, pgAvailability, startPostgres, warnPgSkipped, type PgServer } from './postgres.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HELPERS = path.dirname(fileURLToPath(import.meta.url));
+/** The repository: two up from test/helpers/ (vitest), three from dist/test/helpers/ (the compiled bench). */
+const REPO_ROOT = path.basename(path.resolve(HELPERS, '..', '..')) === 'dist' ? path.resolve(HELPERS, '..', '..', '..') : path.resolve(HELPERS, '..', '..');
 
 export const SENSOR = 'sensor-a';
 export const SENSOR_TOKEN = 'sensor-a-token-0123456789';
@@ -176,13 +178,13 @@ export async function cleanupStores(): Promise<void> {
 }
 
 /**
- * Starts the real collector (`bin/exfil-collector.js`) on 127.0.0.1 with its embedded defaults and
- * a data folder of the test's, and resolves with its URL once it says it is listening. The
- * caller owns the process (kill it in `afterAll`).
+ * Starts the real collector (`bin/exfil-collector.js`) with `args` and resolves with its URL once
+ * it says it is listening; rejects if it exits first. The caller owns the process (kill it in
+ * `afterAll`). Used by the tests and by bench/collector-load.ts.
  */
-export function startCollectorProcess(dataDir: string, port = 0): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'exfil-collector.js'), '--host', '127.0.0.1', '--port', String(port)], {
-    env: { ...process.env, EXFIL_COLLECTOR_DATA: dataDir, EXFIL_COLLECTOR_LOG_LEVEL: 'warn' },
+export function spawnCollector(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; url: string; stdout: () => string }> {
+  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'exfil-collector.js'), ...args], {
+    env: { ...process.env, EXFIL_COLLECTOR_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -191,9 +193,15 @@ export function startCollectorProcess(dataDir: string, port = 0): Promise<{ proc
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
+      if (m) resolve({ proc, url: m[1]!, stdout: () => out });
     });
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     proc.on('exit', (code) => reject(new Error(`collector exited ${code} before listening: ${err}`)));
   });
+}
+
+/** The collector on 127.0.0.1 with its embedded defaults and the test's data folder. */
+export async function startCollectorProcess(dataDir: string, port = 0): Promise<{ proc: ChildProcess; url: string }> {
+  const { proc, url } = await spawnCollector(['--host', '127.0.0.1', '--port', String(port)], { EXFIL_COLLECTOR_DATA: dataDir });
+  return { proc, url };
 }
